@@ -1,0 +1,1 @@
+namespace Conduit.Simulators; internal static class Placeholder { }
