@@ -1,1 +1,0 @@
-namespace Conduit.Simulators; internal static class Placeholder { }

@@ -1,0 +1,41 @@
+namespace Conduit.Simulators;
+
+/// <summary>Settings of the simulated Workspace ONE UEM tenant.</summary>
+public sealed record UemSimulatorOptions
+{
+    /// <summary>API admin user accepted in Basic auth.</summary>
+    public string UserName { get; init; } = "conduit-api";
+
+    /// <summary>Password of <see cref="UserName"/>.</summary>
+    public string Password { get; init; } = "uem-password";
+
+    /// <summary>REST API key expected in the aw-tenant-code header.</summary>
+    public string TenantCode { get; init; } = "TENANTCODE123";
+
+    /// <summary>Seed of every generated id, name and serial number.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Devices have ids 1..DeviceCount; they are generated on demand, never all at once.</summary>
+    public int DeviceCount { get; init; } = 50;
+
+    /// <summary>Users have ids 1..UserCount.</summary>
+    public int UserCount { get; init; } = 20;
+
+    /// <summary>Time from an install command to the device reporting Installed; TimeSpan.MaxValue = never (use ReportInstalled).</summary>
+    public TimeSpan InstallDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>API calls allowed per rolling 24 h (X-RateLimit-Limit); when spent the API answers 429.</summary>
+    public int DailyQuota { get; init; } = 50000;
+}
+
+/// <summary>An app in the simulated catalogue.</summary>
+public sealed record UemApp(int Id, string Uuid, string Name, string AppType, string BundleId, string Version, bool RequiresApproval);
+
+/// <summary>An enrolled Windows device.</summary>
+public sealed record UemDevice(int Id, string Uuid, string Udid, string SerialNumber, string FriendlyName, string Platform, string OperatingSystem, int UserId, string UserName);
+
+/// <summary>An enrollment user.</summary>
+public sealed record UemUser(int Id, string Uuid, string UserName, string FirstName, string LastName, string Email);
+
+/// <summary>An install command the simulator accepted.</summary>
+public sealed record InstallCommand(int AppId, string AppType, int DeviceId, DateTimeOffset At);
