@@ -59,12 +59,12 @@ public sealed partial class ServiceNowSimulator
         JsonSerializer.Serialize(new { error = new { message, detail }, status = "failure" });
 
     private static IResult Failure(int status, string message, string? detail) =>
-        Results.Text(Envelope(message, detail), JsonContentType, Encoding.UTF8, status);
+        new SnJson(Envelope(message, detail), status);
 
     private static IResult UnknownUri() => Failure(400, "Requested URI does not represent any resource", null);
 
     private static IResult Result(object result) =>
-        Results.Text(JsonSerializer.Serialize(new { result }), JsonContentType, Encoding.UTF8, 200);
+        new SnJson(JsonSerializer.Serialize(new { result }), 200);
 
     // servicenow-and-slack.md §2.5: 401 envelope for missing or wrong credentials.
     private IResult? Authenticate(HttpContext context)
@@ -259,5 +259,16 @@ public sealed partial class ServiceNowSimulator
         }
         context.Response.Headers.Location = "/";
         return Results.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    /// <summary>JSON with ServiceNow's exact Content-Type (Results.Text would rewrite the charset).</summary>
+    private sealed class SnJson(string body, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.Headers.ContentType = JsonContentType;
+            return httpContext.Response.WriteAsync(body, Encoding.UTF8);
+        }
     }
 }
