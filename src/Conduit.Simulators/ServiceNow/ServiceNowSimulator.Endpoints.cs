@@ -10,6 +10,9 @@ public sealed partial class ServiceNowSimulator
 {
     private const string JsonContentType = "application/json;charset=UTF-8";
 
+    // ServiceNow writes '<', '&', non-ASCII etc. literally; System.Text.Json would \u-escape them.
+    private static readonly JsonSerializerOptions SnJsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <inheritdoc />
     protected override void MapEndpoints(WebApplication app)
     {
@@ -56,7 +59,7 @@ public sealed partial class ServiceNowSimulator
     }
 
     private static string Envelope(string message, string? detail) =>
-        JsonSerializer.Serialize(new { error = new { message, detail }, status = "failure" });
+        JsonSerializer.Serialize(new { error = new { message, detail }, status = "failure" }, SnJsonOptions);
 
     private static IResult Failure(int status, string message, string? detail) =>
         new SnJson(Envelope(message, detail), status);
@@ -64,7 +67,7 @@ public sealed partial class ServiceNowSimulator
     private static IResult UnknownUri() => Failure(400, "Requested URI does not represent any resource", null);
 
     private static IResult Result(object result) =>
-        new SnJson(JsonSerializer.Serialize(new { result }), 200);
+        new SnJson(JsonSerializer.Serialize(new { result }, SnJsonOptions), 200);
 
     // servicenow-and-slack.md §2.5: 401 envelope for missing or wrong credentials.
     private IResult? Authenticate(HttpContext context)

@@ -101,7 +101,7 @@ public sealed partial class ServiceNowSimulator : SimulatorBase
     private static string CallbackBody(ServiceNowTicket ticket, bool approve, string updatedBy, string notes, DateTimeOffset at)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("request_id", ticket.UUemRequestId);

@@ -13,7 +13,7 @@ namespace Conduit.Simulators;
 /// </summary>
 public sealed partial class UemSimulator : SimulatorBase
 {
-    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = null };
+    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = null, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly UemCatalogue _catalogue;
     private readonly ConcurrentDictionary<(int DeviceId, int AppId), DeviceAppState> _states = new();
