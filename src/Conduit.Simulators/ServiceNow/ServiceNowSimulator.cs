@@ -162,13 +162,14 @@ public sealed partial class ServiceNowSimulator : SimulatorBase
     /// <summary>Runs a decision without awaiting it (approver page, auto-approve).</summary>
     private void DecideInBackground(string sysId, bool approve, string updatedBy, string notes, TimeSpan delay)
     {
+        var stopping = Lifetime.Token;
         _ = Task.Run(async () =>
         {
             try
             {
                 if (delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(delay, Lifetime.Token).ConfigureAwait(false);
+                    await Task.Delay(delay, stopping).ConfigureAwait(false);
                 }
                 await DecideAsync(sysId, approve, updatedBy, notes).ConfigureAwait(false);
             }

@@ -211,11 +211,12 @@ public sealed partial class UemSimulator : SimulatorBase
         {
             return;
         }
+        var stopping = Lifetime.Token;
         _ = Task.Run(async () =>
         {
             try
             {
-                await Task.Delay(delay, Lifetime.Token).ConfigureAwait(false);
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
