@@ -1,1 +1,53 @@
-System.Console.WriteLine("conduit");
+using System.CommandLine;
+using Conduit.Demo;
+using Conduit.Hosting;
+using Conduit.Storage;
+
+var root = new RootCommand("Conduit: app approvals between Workspace ONE UEM, ServiceNow and Slack, self-hosted.")
+{
+    TreatUnmatchedTokensAsErrors = false,
+};
+var serve = new Command("serve", "Run the hub (the default). Any --key=value is passed to configuration, e.g. --urls http://0.0.0.0:5080.")
+{
+    TreatUnmatchedTokensAsErrors = false,
+};
+var migrate = new Command("migrate", "Apply database schema migrations and exit.") { TreatUnmatchedTokensAsErrors = false };
+var demo = new Command("demo", "Run the hub with simulated UEM, ServiceNow and Slack on loopback, ready to try.") { TreatUnmatchedTokensAsErrors = false };
+root.Subcommands.Add(serve);
+root.Subcommands.Add(migrate);
+root.Subcommands.Add(demo);
+
+root.SetAction((parse, ct) => Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct)));
+serve.SetAction((parse, ct) => Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct)));
+migrate.SetAction((parse, ct) => Run(() => ConduitHost.MigrateAsync([.. parse.UnmatchedTokens], ct)));
+demo.SetAction((parse, ct) => Run(() => DemoCommand.RunAsync([.. parse.UnmatchedTokens], ct)));
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    await Console.Error.WriteLineAsync($"conduit: {parsed.Errors[0].Message} (see conduit --help)");
+    return 2;
+}
+// The host handles SIGINT/SIGTERM itself and shuts down gracefully.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+static async Task<int> Run(Func<Task<int>> action)
+{
+    try
+    {
+        return await action();
+    }
+    catch (StartupException ex)
+    {
+        await Console.Error.WriteLineAsync($"conduit: {ex.Message}");
+        return 1;
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+    {
+        await Console.Error.WriteLineAsync($"conduit: invalid settings: {string.Join("; ", ex.Failures)}");
+        return 1;
+    }
+}
+
+/// <summary>Marker for the test host and tools.</summary>
+public partial class Program;

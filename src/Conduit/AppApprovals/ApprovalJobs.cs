@@ -1,0 +1,222 @@
+using Conduit.Connectors;
+using Conduit.Jobs;
+using Conduit.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Conduit.AppApprovals;
+
+/// <summary>Shared pieces of the app-approval jobs: loading the request, turning a dead job into Error.</summary>
+public abstract class ApprovalJob(Lifecycle lifecycle, TimeProvider time) : IJobHandler
+{
+    public abstract string Kind { get; }
+    public abstract string Target { get; }
+    protected Lifecycle Lifecycle => lifecycle;
+    protected TimeProvider Time => time;
+
+    public abstract Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct);
+
+    /// <summary>A request whose outbound work failed for good ends in Error, with the reason in the timeline.</summary>
+    public virtual async Task OnDeadAsync(ConduitDb db, Job job, string reason, CancellationToken ct)
+    {
+        if (job.RequestId is not { } id) return;
+        var now = time.GetUtcNow();
+        var moved = await lifecycle.MoveAsync(db, id,
+            [AppRequestStatus.Submitted, AppRequestStatus.PendingApproval, AppRequestStatus.Approved, AppRequestStatus.InstallCommandDispatched],
+            AppRequestStatus.Error, Target, reason, now, ct, s => s.SetProperty(r => r.ErrorReason, reason));
+        if (moved is not null)
+        {
+            await db.Jobs.Where(j => j.RequestId == id && j.Id != job.Id && j.Kind != JobKinds.NotifySlack).ExecuteDeleteAsync(ct);
+        }
+    }
+
+    protected static JobResult FromFailure<T>(OutboundResult<T> r) =>
+        r.Retryable ? JobResult.Retry(r.FailureReason!, r.RetryAfter) : JobResult.Fail(r.FailureReason!);
+
+    /// <summary>Commits a transition together with the removal of the job that caused it.</summary>
+    protected async Task<JobResult> CompleteAsync(ConduitDb db, Job job, Func<Task> effects, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await effects();
+        await db.CompleteJobAsync(job, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return JobResult.Completed;
+    }
+
+    protected static Task<AppRequest?> LoadAsync(ConduitDb db, Job job, CancellationToken ct) =>
+        db.AppRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == job.RequestId, ct);
+}
+
+/// <summary>Submitted → PendingApproval: creates the ServiceNow ticket (DESIGN §3.1).</summary>
+public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, ServiceNowClient serviceNow, ConnectorStore connectors, PublicUrls urls)
+    : ApprovalJob(lifecycle, time)
+{
+    public override string Kind => JobKinds.CreateTicket;
+    public override string Target => "ServiceNow";
+
+    public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
+    {
+        var db = scope.GetRequiredService<ConduitDb>();
+        var request = await LoadAsync(db, job, ct);
+        if (request is null || request.Status.IsFinal()) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
+        if (await connectors.GetServiceNowAsync(db, ct) is not { } settings)
+        {
+            return JobResult.Retry("the ServiceNow connector is not configured (PUT /api/v1/connectors/servicenow)");
+        }
+
+        var result = await serviceNow.CreateApprovalTicketAsync(settings, ServiceNowPayload.Build(request, urls.CallbackUrl(request.Id)), ct);
+        if (!result.Success) return FromFailure(result);
+
+        var ticket = result.Value;
+        var label = ticket?.Number ?? ticket?.SysId ?? "(no ticket number returned)";
+        return await CompleteAsync(db, job, async () =>
+        {
+            var now = Time.GetUtcNow();
+            var moved = await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Submitted], AppRequestStatus.PendingApproval, Target,
+                $"ticket {label} created ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)", now, ct, s =>
+                {
+                    s.SetProperty(r => r.TicketNumber, ticket?.Number);
+                    s.SetProperty(r => r.TicketSysId, ticket?.SysId);
+                });
+            if (moved is null)
+            {
+                // The decision overtook the ticket's answer (fast approvers, auto-approval): keep the ticket, add no transition.
+                await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.TicketNumber, ticket?.Number)
+                    .SetProperty(r => r.TicketSysId, ticket?.SysId), ct);
+                db.AddTimeline(request.Id, now, null, null, Target, $"ticket {label} created ({result.StatusCode})");
+            }
+        }, ct);
+    }
+}
+
+/// <summary>Approved → InstallCommandDispatched: exactly one install command per request.</summary>
+public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, ConnectorStore connectors,
+    IOptions<AppApprovalOptions> options, JobSignal signal) : ApprovalJob(lifecycle, time)
+{
+    public override string Kind => JobKinds.InstallApp;
+    public override string Target => "UEM";
+
+    public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
+    {
+        var db = scope.GetRequiredService<ConduitDb>();
+        var request = await LoadAsync(db, job, ct);
+        if (request is null || request.Status != AppRequestStatus.Approved) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
+        if (await connectors.GetUemAsync(db, ct) is not { } settings)
+        {
+            return JobResult.Retry("the UEM connector is not configured (PUT /api/v1/connectors/uem)");
+        }
+
+        var appType = request.AppType;
+        if (appType is null)
+        {
+            var found = await uem.FindAppTypeAsync(settings, request.AppId, ct);
+            if (!found.Success) return FromFailure(found);
+            appType = found.Value!;
+            await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.AppType, appType), ct);
+        }
+
+        // An earlier attempt may have reached UEM and died before recording it (timeout, crash): ask UEM before sending again.
+        if (request.InstallAttempts > 0)
+        {
+            var existing = await PollInstallJob.ReadDeviceAppAsync(uem, settings, request, db, ct);
+            if (!existing.Success) return FromFailure(existing);
+            if (existing.Value is { InstallCommandExists: true })
+            {
+                return await DispatchedAsync(db, job, request, "install command already present on the device (found after a retry)", ct);
+            }
+        }
+
+        await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1), ct);
+        var install = await uem.InstallAppAsync(settings, appType, request.AppId, request.DeviceId, ct);
+        if (!install.Success) return FromFailure(install);
+        return await DispatchedAsync(db, job, request,
+            $"install command for {appType} app {request.AppId} sent ({install.StatusCode}, {install.Elapsed.TotalMilliseconds:0} ms)", ct);
+    }
+
+    private Task<JobResult> DispatchedAsync(ConduitDb db, Job job, AppRequest request, string detail, CancellationToken ct) =>
+        CompleteAsync(db, job, async () =>
+        {
+            var now = Time.GetUtcNow();
+            if (await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Approved], AppRequestStatus.InstallCommandDispatched, Target, detail, now, ct) is not null)
+            {
+                db.EnqueueJob(JobKinds.PollInstall, request.Id, now + options.Value.InstallPollInterval, now);
+                signal.Notify();
+            }
+        }, ct);
+}
+
+/// <summary>InstallCommandDispatched → Installed: asks UEM every InstallPollInterval until the device reports the app.</summary>
+public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, ConnectorStore connectors,
+    IOptions<AppApprovalOptions> options) : ApprovalJob(lifecycle, time)
+{
+    public override string Kind => JobKinds.PollInstall;
+    public override string Target => "UEM";
+
+    public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
+    {
+        var db = scope.GetRequiredService<ConduitDb>();
+        var request = await LoadAsync(db, job, ct);
+        if (request is null || request.Status != AppRequestStatus.InstallCommandDispatched) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
+        if (await connectors.GetUemAsync(db, ct) is not { } settings) return JobResult.Retry("the UEM connector is not configured");
+
+        var state = await ReadDeviceAppAsync(uem, settings, request, db, ct);
+        if (!state.Success) return FromFailure(state);
+        var now = Time.GetUtcNow();
+        if (state.Value is { IsInstalled: true })
+        {
+            return await CompleteAsync(db, job, () => Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.InstallCommandDispatched],
+                AppRequestStatus.Installed, Target, "the device reported the app installed", now, ct), ct);
+        }
+        if (state.Value is { InstallFailed: true })
+        {
+            return JobResult.Fail($"UEM reports the install failed on device {request.DeviceId} (InstallCommandFailed)");
+        }
+        if (now - request.UpdatedAt > options.Value.InstallTimeout)
+        {
+            return JobResult.Fail($"the device did not report the app installed within {options.Value.InstallTimeout}");
+        }
+        return JobResult.RunAgainAt(now + options.Value.InstallPollInterval,
+            $"not installed yet ({state.Value?.InstalledStatus ?? "app not listed"}, {state.Value?.LatestUemAction ?? "no action"})");
+    }
+
+    /// <summary>Reads the app's state on the device, learning (and keeping) the device's UUID on first use.</summary>
+    internal static async Task<OutboundResult<DeviceAppState>> ReadDeviceAppAsync(UemClient uem, UemSettings settings, AppRequest request, ConduitDb db, CancellationToken ct)
+    {
+        var deviceUuid = request.DeviceUuid;
+        if (deviceUuid is null)
+        {
+            var device = await uem.GetDeviceUuidAsync(settings, request.DeviceId, ct);
+            if (!device.Success) return device.As<DeviceAppState>();
+            if (string.IsNullOrEmpty(device.Value)) return device.As<DeviceAppState>() with { Success = false, Retryable = false, FailureReason = $"UEM returned device {request.DeviceId} without a Uuid" };
+            deviceUuid = device.Value;
+            await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.DeviceUuid, deviceUuid), ct);
+            request.DeviceUuid = deviceUuid;
+        }
+        return await uem.GetDeviceAppAsync(settings, deviceUuid, request.AppName, request.PackageId, ct);
+    }
+}
+
+/// <summary>No decision by DueDate → Expired.</summary>
+public sealed class ExpireJob(Lifecycle lifecycle, TimeProvider time) : ApprovalJob(lifecycle, time)
+{
+    public override string Kind => JobKinds.Expire;
+    public override string Target => "hub";
+
+    public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
+    {
+        var db = scope.GetRequiredService<ConduitDb>();
+        return await CompleteAsync(db, job, async () =>
+        {
+            var now = Time.GetUtcNow();
+            var moved = await Lifecycle.MoveAsync(db, job.RequestId!.Value, [AppRequestStatus.Submitted, AppRequestStatus.PendingApproval],
+                AppRequestStatus.Expired, "hub", "no decision by the due date", now, ct);
+            if (moved is not null)
+            {
+                // The ticket no longer matters; an undelivered ticket creation must not run after expiry.
+                await db.Jobs.Where(j => j.RequestId == job.RequestId && j.Kind == JobKinds.CreateTicket).ExecuteDeleteAsync(ct);
+            }
+        }, ct);
+    }
+}

@@ -1,0 +1,49 @@
+using Conduit.Connectors;
+using Conduit.Jobs;
+using Conduit.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
+
+namespace Conduit.AppApprovals;
+
+/// <summary>
+/// Moves a request from one status to another. The move is guarded in the database
+/// (UPDATE … WHERE id = @id AND status = @expected), and its timeline entry and Slack message job are staged
+/// in the same unit of work, so the caller's transaction commits all of them or none.
+/// </summary>
+public sealed class Lifecycle(ConnectorStore connectors)
+{
+    /// <summary>Returns the status the request left, or null when it was not in one of <paramref name="from"/>.</summary>
+    public async Task<AppRequestStatus?> MoveAsync(
+        ConduitDb db, Guid id, IReadOnlyCollection<AppRequestStatus> from, AppRequestStatus to,
+        string actor, string detail, DateTimeOffset now, CancellationToken ct,
+        Action<UpdateSettersBuilder<AppRequest>>? also = null)
+    {
+        var current = await db.AppRequests.Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefaultAsync(ct);
+        if (current is not { } expected || !from.Contains(expected)) return null;
+
+        var rows = await db.AppRequests
+            .Where(r => r.Id == id && r.Status == expected)
+            .ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(r => r.Status, to);
+                s.SetProperty(r => r.UpdatedAt, now);
+                if (to.IsFinal()) s.SetProperty(r => r.ActiveKey, (string?)null);
+                also?.Invoke(s);
+            }, ct);
+        if (rows == 0) return null;
+
+        db.AddTimeline(id, now, expected, to, actor, detail);
+        await QueueNotificationAsync(db, id, to, now, ct);
+        return expected;
+    }
+
+    /// <summary>Queues the Slack message for a transition when a Slack connector is configured.</summary>
+    public async Task QueueNotificationAsync(ConduitDb db, Guid id, AppRequestStatus to, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await connectors.IsSlackConfiguredAsync(db, ct))
+        {
+            db.EnqueueJob(JobKinds.NotifySlack, id, now, now, to.ToString());
+        }
+    }
+}

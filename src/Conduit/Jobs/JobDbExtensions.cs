@@ -1,0 +1,35 @@
+using Conduit.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Conduit.Jobs;
+
+public static class JobDbExtensions
+{
+    /// <summary>Stages a new job in the current unit of work; it commits with the caller's state change.</summary>
+    public static Job EnqueueJob(this ConduitDb db, string kind, Guid? requestId, DateTimeOffset runAt, DateTimeOffset now, string? payload = null)
+    {
+        var job = new Job { Kind = kind, RequestId = requestId, RunAt = runAt, CreatedAt = now, Payload = payload, State = JobState.Pending };
+        db.Jobs.Add(job);
+        return job;
+    }
+
+    /// <summary>Deletes the finished job; call inside the transaction that commits the job's effects.</summary>
+    public static Task<int> CompleteJobAsync(this ConduitDb db, Job job, CancellationToken ct) =>
+        db.Jobs.Where(j => j.Id == job.Id).ExecuteDeleteAsync(ct);
+}
+
+/// <summary>Wakes the dispatcher when this node has just committed new work, so it need not wait for the next poll.</summary>
+public sealed class JobSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            try { _signal.Release(); } catch (SemaphoreFullException) { /* already signalled */ }
+        }
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+}

@@ -1,0 +1,217 @@
+using Conduit.AppApprovals;
+using Conduit.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Conduit.Jobs;
+
+/// <summary>
+/// Runs due jobs from the jobs table. On SQLite there is one node, so this single dispatcher owns the
+/// queue: rows it is running are kept in memory, and after a crash every pending row is simply due again.
+/// Retries use exponential backoff with full jitter, or the other side's Retry-After when it sent one.
+/// </summary>
+public sealed partial class JobDispatcher(
+    IServiceScopeFactory scopes,
+    IEnumerable<IJobHandler> handlers,
+    JobSignal signal,
+    TimeProvider time,
+    IOptions<JobOptions> options,
+    ILogger<JobDispatcher> log) : BackgroundService
+{
+    private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind);
+    private readonly HashSet<long> _inFlight = [];
+    private readonly Lock _gate = new();
+    private readonly JobOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var slots = new SemaphoreSlim(_options.Concurrency);
+        var running = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            List<Job> due;
+            try
+            {
+                due = await ClaimDueAsync(_options.Concurrency, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogPollFailed(ex);
+                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            foreach (var job in due)
+            {
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stoppingToken.IsCancellationRequested) break;
+                running.Add(RunOneAsync(job, slots, stoppingToken));
+            }
+            running.RemoveAll(t => t.IsCompleted);
+
+            if (due.Count == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(_options.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task<List<Job>> ClaimDueAsync(int max, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
+        var now = time.GetUtcNow();
+        int skip;
+        lock (_gate) skip = _inFlight.Count;
+        var candidates = await db.Jobs.AsNoTracking()
+            .Where(j => j.State == JobState.Pending && j.RunAt <= now)
+            .OrderBy(j => j.RunAt).ThenBy(j => j.Id)
+            .Take(max + skip)
+            .ToListAsync(ct);
+        var claimed = new List<Job>(Math.Min(max, candidates.Count));
+        lock (_gate)
+        {
+            foreach (var job in candidates)
+            {
+                if (claimed.Count == max) break;
+                if (_inFlight.Add(job.Id)) claimed.Add(job);
+            }
+        }
+        return claimed;
+    }
+
+    private async Task RunOneAsync(Job job, SemaphoreSlim slots, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Yield();
+            JobResult result;
+            if (!_handlers.TryGetValue(job.Kind, out var handler))
+            {
+                result = JobResult.Fail($"no handler for job kind '{job.Kind}'");
+                handler = null;
+            }
+            else
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    result = await handler.RunAsync(job, scope.ServiceProvider, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return; // shutting down: the row is still pending and runs again after the restart
+                }
+                catch (Exception ex)
+                {
+                    LogHandlerThrew(ex, job.Kind, job.Id);
+                    result = JobResult.Retry($"{ex.GetType().Name}: {ex.Message}");
+                }
+            }
+
+            if (result is not JobResult.CompletedResult)
+            {
+                await RecordOutcomeAsync(job, handler, result, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // The outcome could not be stored (e.g. the database is gone); the row stays as it was and runs again.
+            LogOutcomeFailed(ex, job.Kind, job.Id);
+        }
+        finally
+        {
+            lock (_gate) _inFlight.Remove(job.Id);
+            slots.Release();
+        }
+    }
+
+    private async Task RecordOutcomeAsync(Job job, IJobHandler? handler, JobResult result, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
+        var now = time.GetUtcNow();
+        var target = handler?.Target ?? "hub";
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        switch (result)
+        {
+            case JobResult.RunAgainResult again:
+                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.RunAt, again.At)
+                    .SetProperty(j => j.Attempts, 0)
+                    .SetProperty(j => j.LastError, again.Note), ct);
+                break;
+
+            case JobResult.RetryResult retry when job.Attempts + 1 < _options.MaxAttempts:
+                var delay = BackoffDelay(job.Attempts + 1, retry.RetryAfter);
+                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.RunAt, now + delay)
+                    .SetProperty(j => j.Attempts, job.Attempts + 1)
+                    .SetProperty(j => j.LastError, retry.Reason), ct);
+                if (job.RequestId is { } rid)
+                {
+                    db.AddTimeline(rid, now, null, null, target,
+                        $"{retry.Reason}; attempt {job.Attempts + 1} of {_options.MaxAttempts}, retrying in {Format(delay)}");
+                }
+                break;
+
+            default:
+                var reason = result switch
+                {
+                    JobResult.FailResult f => f.Reason,
+                    JobResult.RetryResult r => $"{r.Reason}; gave up after {_options.MaxAttempts} attempts",
+                    _ => "unknown outcome",
+                };
+                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.State, JobState.Dead)
+                    .SetProperty(j => j.Attempts, job.Attempts + 1)
+                    .SetProperty(j => j.LastError, reason), ct);
+                if (handler is not null) await handler.OnDeadAsync(db, job, reason, ct);
+                LogDead(job.Kind, job.Id, reason);
+                break;
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Exponential backoff with full jitter in [base·2^(n-1)/2, base·2^(n-1)], capped; never sooner than Retry-After.</summary>
+    internal TimeSpan BackoffDelay(int attempt, TimeSpan? retryAfter)
+    {
+        var exp = _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exp, _options.RetryMaxDelay.TotalMilliseconds);
+        var jittered = capped / 2 + Random.Shared.NextDouble() * capped / 2;
+        var delay = TimeSpan.FromMilliseconds(jittered);
+        if (retryAfter is { } ra && ra > delay) delay = ra > _options.RetryMaxDelay * 6 ? _options.RetryMaxDelay * 6 : ra;
+        return delay;
+    }
+
+    private static string Format(TimeSpan t) => t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:0} ms" : $"{t.TotalSeconds:0.#} s";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for due jobs failed")]
+    private partial void LogPollFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Kind} #{JobId} threw; it will be retried")]
+    private partial void LogHandlerThrew(Exception ex, string kind, long jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording the outcome of job {Kind} #{JobId} failed; it stays pending")]
+    private partial void LogOutcomeFailed(Exception ex, string kind, long jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Kind} #{JobId} dead-lettered: {Reason}")]
+    private partial void LogDead(string kind, long jobId, string reason);
+}

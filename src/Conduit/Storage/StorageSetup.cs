@@ -1,0 +1,96 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Conduit.Storage;
+
+public static class StorageSetup
+{
+    public const string DefaultConnectionString = "Data Source=data/conduit.db";
+
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Conduit") ?? DefaultConnectionString;
+        if (LooksLikePostgres(connectionString))
+        {
+            throw new StartupException(
+                "ConnectionStrings__Conduit looks like a PostgreSQL connection string, but this build supports only SQLite (Data Source=path/to/file.db).");
+        }
+
+        var sqlite = PrepareSqlite(connectionString);
+        builder.Services.AddDbContext<ConduitDb>(o => ConfigureSqlite(o, sqlite));
+        return builder;
+    }
+
+    internal static void ConfigureSqlite(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseSqlite(connectionString, s => s.CommandTimeout(60))
+               .AddInterceptors(SqlitePragmas.Instance);
+
+    /// <summary>Creates the folder of the database file and turns the connection string into its canonical form.</summary>
+    internal static string PrepareSqlite(string connectionString)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(csb.DataSource))
+        {
+            throw new StartupException("ConnectionStrings__Conduit has no Data Source: give the path of the SQLite file.");
+        }
+
+        if (csb.DataSource != ":memory:")
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(csb.DataSource));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        }
+
+        // Connection pooling keeps the per-connection pragmas below from being paid on every command.
+        csb.Pooling = true;
+        return csb.ToString();
+    }
+
+    private static bool LooksLikePostgres(string cs) =>
+        cs.Contains("Host=", StringComparison.OrdinalIgnoreCase) || cs.StartsWith("postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Applies pending migrations and switches the file to WAL (a persistent property of the file).</summary>
+    public static async Task MigrateAsync(ConduitDb db, CancellationToken ct = default)
+    {
+        await db.Database.MigrateAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+
+    /// <summary>Per-connection settings. synchronous=NORMAL in WAL mode keeps every committed transaction
+    /// across a process crash (kill -9); only an OS crash or power loss can lose the last commits.</summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Apply(DbConnection connection)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
+            cmd.ExecuteNonQuery();
+        }
+    }
+}
+
+/// <summary>Used by `dotnet ef` at design time only.</summary>
+internal sealed class DesignTimeDbFactory : IDesignTimeDbContextFactory<ConduitDb>
+{
+    public ConduitDb CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<ConduitDb>();
+        StorageSetup.ConfigureSqlite(options, "Data Source=design-time.db");
+        return new ConduitDb(options.Options);
+    }
+}
+
+/// <summary>A start-up problem the operator must fix; shown as one line, exit code 1.</summary>
+public sealed class StartupException(string message) : Exception(message);
