@@ -17,7 +17,16 @@ root.Subcommands.Add(serve);
 root.Subcommands.Add(migrate);
 root.Subcommands.Add(demo);
 
-root.SetAction((parse, ct) => Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct)));
+root.SetAction(async (parse, ct) =>
+{
+    // Settings may follow (--urls …, --Conduit:… ); a bare word first is a mistyped verb, not a setting.
+    if (parse.UnmatchedTokens.FirstOrDefault() is { } first && !first.StartsWith('-'))
+    {
+        await Console.Error.WriteLineAsync($"conduit: unknown command '{first}'; commands are serve, demo, migrate (see conduit --help)");
+        return 2;
+    }
+    return await Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct));
+});
 serve.SetAction((parse, ct) => Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct)));
 migrate.SetAction((parse, ct) => Run(() => ConduitHost.MigrateAsync([.. parse.UnmatchedTokens], ct)));
 demo.SetAction((parse, ct) => Run(() => DemoCommand.RunAsync([.. parse.UnmatchedTokens], ct)));
