@@ -46,9 +46,9 @@ static async Task<int> Run(Func<Task<int>> action)
     {
         return await action();
     }
-    catch (StartupException ex)
+    catch (Exception ex) when (ex is StartupException || ex is AggregateException { InnerException: StartupException })
     {
-        await Console.Error.WriteLineAsync($"conduit: {ex.Message}");
+        await Console.Error.WriteLineAsync($"conduit: {(ex as StartupException ?? (StartupException)ex.InnerException!).Message}");
         return 1;
     }
     catch (Microsoft.Extensions.Options.OptionsValidationException ex)

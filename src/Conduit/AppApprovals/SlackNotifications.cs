@@ -8,7 +8,7 @@ namespace Conduit.AppApprovals;
 
 /// <summary>Posts one Slack message per transition (text for notifications, Block Kit for the channel).
 /// A failed message never changes the request; a permanent Slack error dead-letters only the message.</summary>
-public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors, TimeProvider time) : IJobHandler
+public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors, SlackPacer pacer, TimeProvider time) : IJobHandler
 {
     public string Kind => JobKinds.NotifySlack;
     public string Target => "Slack";
@@ -20,8 +20,17 @@ public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors,
         var settings = await connectors.GetSlackAsync(db, ct);
         if (request is not null && settings is not null && Enum.TryParse<AppRequestStatus>(job.Payload, out var status))
         {
+            // Slack takes about one message a second per webhook: a burst waits for its slots instead of collecting 429s.
+            if (pacer.TryReserve(settings.WebhookUrl, TimeSpan.FromSeconds(1), out var nextFree) is not { } slot)
+            {
+                return JobResult.RunAgainAt(nextFree + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), "waiting for Slack's pace (about 1 message/s)");
+            }
+            var wait = slot - time.GetUtcNow();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+
             var (text, blocks) = Compose(request, status);
             var result = await slack.PostMessageAsync(settings, text, blocks, null, ct);
+            if (result.StatusCode == 429 && result.RetryAfter is { } ra) pacer.Pause(settings.WebhookUrl, time.GetUtcNow() + ra);
             if (!result.Success) return result.Retryable ? JobResult.Retry(result.FailureReason!, result.RetryAfter) : JobResult.Fail(result.FailureReason!);
         }
         await db.CompleteJobAsync(job, ct);

@@ -38,26 +38,79 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
         if (kind == ConnectorKinds.Slack) _slackKnown = false;
     }
 
-    public async Task<UemSettings?> GetUemAsync(ConduitDb db, CancellationToken ct)
+    public async Task<UemSettings?> GetUemAsync(ConduitDb db, CancellationToken ct) =>
+        await LoadAsync(db, ConnectorKinds.Uem, ct) is { } c ? ToUem(c.Settings, c.Secrets) : null;
+
+    public async Task<ServiceNowSettings?> GetServiceNowAsync(ConduitDb db, CancellationToken ct) =>
+        await LoadAsync(db, ConnectorKinds.ServiceNow, ct) is { } c ? ToServiceNow(c.Settings, c.Secrets) : null;
+
+    /// <summary>Complete UEM settings, or null while something required is missing.</summary>
+    internal static UemSettings? ToUem(StoredSettings s, StoredSecrets x)
     {
-        var c = await LoadAsync(db, ConnectorKinds.Uem, ct);
-        return c is { Settings.BaseUrl: { } url, Settings.UserName: { } user, Secrets.Password: { } pw, Secrets.TenantCode: { } tenant }
-            ? new UemSettings(new Uri(url), user, pw, tenant)
-            : null;
+        if (s.BaseUrl is null) return null;
+        if (s.AuthType == AuthTypes.OAuthClientCredentials)
+        {
+            return s is { TokenUrl: { } tokenUrl, ClientId: { } id } && x.ClientSecret is { } secret
+                ? new UemSettings(new Uri(s.BaseUrl), x.TenantCode, null, null, new OAuthClient(new Uri(tokenUrl), id, secret, "client_credentials"))
+                : null;
+        }
+        return s.UserName is { } user && x is { Password: { } pw, TenantCode: { } tenant } ? new UemSettings(new Uri(s.BaseUrl), tenant, user, pw, null) : null;
     }
 
-    public async Task<ServiceNowSettings?> GetServiceNowAsync(ConduitDb db, CancellationToken ct)
+    /// <summary>Complete ServiceNow settings, or null while something required is missing.</summary>
+    internal static ServiceNowSettings? ToServiceNow(StoredSettings s, StoredSecrets x)
     {
-        var c = await LoadAsync(db, ConnectorKinds.ServiceNow, ct);
-        return c is { Settings.BaseUrl: { } url, Settings.UserName: { } user, Settings.ApiNamespace: { } ns, Secrets.Password: { } pw }
-            ? new ServiceNowSettings(new Uri(url), user, pw, ns)
-            : null;
+        if (s is not { BaseUrl: { } url, ApiNamespace: { } ns }) return null;
+        var baseUrl = new Uri(url);
+        var tokenUrl = ServiceNowClient.Combine(baseUrl, "oauth_token.do");
+        return s.AuthType switch
+        {
+            AuthTypes.OAuthPassword when s is { ClientId: { } id, UserName: { } user } && x is { ClientSecret: { } secret, Password: { } pw } =>
+                new ServiceNowSettings(baseUrl, ns, user, pw, new OAuthClient(tokenUrl, id, secret, "password", user, pw)),
+            AuthTypes.OAuthClientCredentials when s.ClientId is { } id && x.ClientSecret is { } secret =>
+                new ServiceNowSettings(baseUrl, ns, null, null, new OAuthClient(tokenUrl, id, secret, "client_credentials")),
+            null or AuthTypes.Basic when s.UserName is { } user && x.Password is { } pw => new ServiceNowSettings(baseUrl, ns, user, pw, null),
+            _ => null,
+        };
     }
 
     public async Task<SlackSettings?> GetSlackAsync(ConduitDb db, CancellationToken ct)
     {
         var c = await LoadAsync(db, ConnectorKinds.Slack, ct);
         return c is { Secrets.WebhookUrl: { } hook } ? new SlackSettings(new Uri(hook), c.Value.Settings.DefaultChannel) : null;
+    }
+
+    /// <summary>At start: every stored secret must decrypt with the key ring in the database. If the key ring was lost or
+    /// replaced, say so and how to recover, rather than fail later on the first outbound call.</summary>
+    public async Task VerifySecretsReadableAsync(ConduitDb db, bool discardUnreadable, ILogger log, CancellationToken ct)
+    {
+        var rows = await db.Connectors.Where(c => c.ProtectedSecrets != null).ToListAsync(ct);
+        var unreadable = new List<string>();
+        foreach (var row in rows)
+        {
+            try
+            {
+                _protector.Unprotect(row.ProtectedSecrets!);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                unreadable.Add(row.Kind);
+                if (discardUnreadable) row.ProtectedSecrets = null;
+            }
+        }
+        if (unreadable.Count == 0) return;
+        var which = string.Join(", ", unreadable);
+        if (!discardUnreadable)
+        {
+            throw new StartupException(
+                $"The stored secrets of the {which} connector(s) cannot be decrypted: the Data Protection key ring in the database " +
+                "(table DataProtectionKeys) is missing or is not the one they were encrypted with. Restore the database backup that holds " +
+                "the key ring (docs/operations.md, \"Data, backups and the key ring\"), or start once with " +
+                "Conduit__Connectors__DiscardUnreadableSecrets=true to discard those secrets and enter them again.");
+        }
+        await db.SaveChangesAsync(ct);
+        _slackKnown = false;
+        log.LogWarning("Discarded the unreadable secrets of the {Connectors} connector(s); enter them again with PUT /api/v1/connectors/{{kind}}", which);
     }
 
     /// <summary>Whether transitions should queue Slack messages; cached, refreshed when the Slack connector is saved.</summary>

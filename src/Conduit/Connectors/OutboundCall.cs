@@ -8,10 +8,16 @@ namespace Conduit.Connectors;
 /// 408, 429, 5xx and transport errors are transient; every other non-2xx is permanent.</summary>
 public sealed record OutboundResult<T>(bool Success, T? Value, bool Retryable, string? FailureReason, TimeSpan? RetryAfter, int? StatusCode, TimeSpan Elapsed)
 {
+    /// <summary>Why the request never got an answer (DNS, connect, TLS…), when that was the case.</summary>
+    public HttpRequestError? TransportError { get; init; }
+
+    /// <summary>The start of the error body the other system answered with (UEM's errorCode JSON, Slack's plain-text code…).</summary>
+    public string? ErrorBody { get; init; }
+
     public static OutboundResult<T> Ok(T? value, int status, TimeSpan elapsed) => new(true, value, false, null, null, status, elapsed);
 
     public OutboundResult<TOther> As<TOther>(TOther? value = default) =>
-        new(Success, value, Retryable, FailureReason, RetryAfter, StatusCode, Elapsed);
+        new(Success, value, Retryable, FailureReason, RetryAfter, StatusCode, Elapsed) { TransportError = TransportError, ErrorBody = ErrorBody };
 }
 
 public static class OutboundCall
@@ -25,7 +31,8 @@ public static class OutboundCall
         HttpClient http, HttpRequestMessage request, string describe, TimeProvider time,
         Func<HttpResponseMessage, CancellationToken, Task<T?>> onSuccess,
         Func<HttpResponseMessage, string, string>? explainFailure,
-        CancellationToken ct)
+        CancellationToken ct,
+        Action<HttpResponseMessage>? observe = null)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -33,6 +40,7 @@ public static class OutboundCall
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
             var elapsed = Stopwatch.GetElapsedTime(started);
             var status = (int)response.StatusCode;
+            observe?.Invoke(response);
             if (response.IsSuccessStatusCode)
             {
                 return OutboundResult<T>.Ok(await onSuccess(response, ct), status, elapsed);
@@ -41,7 +49,10 @@ public static class OutboundCall
             var body = await ReadSnippetAsync(response, ct);
             var explained = explainFailure?.Invoke(response, body) ?? body;
             var reason = $"{describe} answered {status} {response.ReasonPhrase}{(string.IsNullOrWhiteSpace(explained) ? "" : ": " + explained)}";
-            return new OutboundResult<T>(false, default, IsTransient(response.StatusCode), reason, RetryAfter(response.Headers, time), status, elapsed);
+            return new OutboundResult<T>(false, default, IsTransient(response.StatusCode), reason, RetryAfter(response.Headers, time), status, elapsed)
+            {
+                ErrorBody = body,
+            };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -49,9 +60,20 @@ public static class OutboundCall
         }
         catch (HttpRequestException ex)
         {
-            return new OutboundResult<T>(false, default, true, $"{describe} failed: {ex.HttpRequestError} ({ex.InnerException?.Message ?? ex.Message})", null, null, Stopwatch.GetElapsedTime(started));
+            return new OutboundResult<T>(false, default, true, $"{describe} failed: {Describe(ex)}", null, null, Stopwatch.GetElapsedTime(started))
+            {
+                TransportError = ex.HttpRequestError,
+            };
         }
     }
+
+    private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
+    {
+        HttpRequestError.NameResolutionError => $"host not found ({ex.InnerException?.Message ?? ex.Message})",
+        HttpRequestError.ConnectionError => $"cannot connect ({ex.InnerException?.Message ?? ex.Message})",
+        HttpRequestError.SecureConnectionError => $"TLS handshake failed ({ex.InnerException?.Message ?? ex.Message})",
+        _ => $"{ex.HttpRequestError} ({ex.InnerException?.Message ?? ex.Message})",
+    };
 
     private static async Task<string> ReadSnippetAsync(HttpResponseMessage response, CancellationToken ct)
     {

@@ -8,20 +8,42 @@ namespace Conduit.Connectors;
 public sealed record TicketRef(string? Number, string? SysId);
 
 /// <summary>Calls a customer's ServiceNow instance (DESIGN §3.1).</summary>
-public sealed class ServiceNowClient(HttpClient http, TimeProvider time)
+public sealed class ServiceNowClient(HttpClient http, AuthorizedCall call)
 {
     /// <summary>POST /api/{namespace}/appapproval/request with the spec's payload. Any 2xx means the ticket exists;
     /// the ticket number is read from the {"result": …} envelope when the script returns one.</summary>
-    public Task<OutboundResult<TicketRef>> CreateApprovalTicketAsync(ServiceNowSettings settings, JsonObject payload, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, Combine(settings.BaseUrl, $"api/{settings.ApiNamespace}/appapproval/request"))
+    public Task<OutboundResult<TicketRef>> CreateApprovalTicketAsync(ServiceNowSettings settings, JsonObject payload, CancellationToken ct) =>
+        SendAsync(settings, HttpMethod.Post, $"api/{settings.ApiNamespace}/appapproval/request", () => JsonContent.Create(payload),
+            "ServiceNow appapproval/request", ReadTicketAsync, ct);
+
+    /// <summary>Checks that the Scripted REST resource exists without creating a ticket: an empty body, which the
+    /// resource script rejects (400 with its own message) while an unknown namespace answers
+    /// "Requested URI does not represent any resource".</summary>
+    public Task<OutboundResult<bool>> ProbeApprovalResourceAsync(ServiceNowSettings settings, CancellationToken ct) =>
+        SendAsync(settings, HttpMethod.Post, $"api/{settings.ApiNamespace}/appapproval/request", () => JsonContent.Create(new JsonObject()),
+            "ServiceNow appapproval/request (probe)", (_, _) => Task.FromResult(true), ct);
+
+    /// <summary>GET /api/now/table/{table}: a read through the Table API (test connection, lookups).</summary>
+    public Task<OutboundResult<JsonArray>> QueryTableAsync(ServiceNowSettings settings, string table, string query, int limit, CancellationToken ct) =>
+        SendAsync(settings, HttpMethod.Get,
+            $"api/now/table/{Uri.EscapeDataString(table)}?sysparm_query={Uri.EscapeDataString(query)}&sysparm_limit={limit}", null,
+            $"ServiceNow GET table {table}",
+            async (r, c) => (JsonNode.Parse(await r.Content.ReadAsStringAsync(c)) as JsonObject)?["result"] as JsonArray, ct);
+
+    /// <summary>POST /api/now/table/{table}: "ServiceNow: create record" (e.g. an incident).</summary>
+    public Task<OutboundResult<JsonObject>> CreateRecordAsync(ServiceNowSettings settings, string table, JsonObject fields, CancellationToken ct) =>
+        SendAsync(settings, HttpMethod.Post, $"api/now/table/{Uri.EscapeDataString(table)}", () => JsonContent.Create(fields),
+            $"ServiceNow POST table {table}",
+            async (r, c) => (JsonNode.Parse(await r.Content.ReadAsStringAsync(c)) as JsonObject)?["result"] as JsonObject, ct);
+
+    private Task<OutboundResult<T>> SendAsync<T>(ServiceNowSettings s, HttpMethod method, string path, Func<HttpContent>? content, string describe,
+        Func<HttpResponseMessage, CancellationToken, Task<T?>> onSuccess, CancellationToken ct) =>
+        call.SendAsync(http, ConnectorKinds.ServiceNow, describe, s.OAuth, s.UserName, s.Password, () =>
         {
-            Content = JsonContent.Create(payload),
-        };
-        request.Headers.Authorization = OutboundCall.Basic(settings.UserName, settings.Password);
-        request.Headers.Accept.ParseAdd("application/json");
-        return OutboundCall.SendAsync(http, request, "ServiceNow appapproval/request", time, ReadTicketAsync, ExplainError, ct);
-    }
+            var request = new HttpRequestMessage(method, Combine(s.BaseUrl, path)) { Content = content?.Invoke() };
+            request.Headers.Accept.ParseAdd("application/json");
+            return request;
+        }, onSuccess, ExplainError, ct);
 
     private static async Task<TicketRef?> ReadTicketAsync(HttpResponseMessage response, CancellationToken ct)
     {

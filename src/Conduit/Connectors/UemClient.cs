@@ -17,7 +17,7 @@ public sealed record DeviceAppState(string? InstalledStatus, string? LatestUemAc
 }
 
 /// <summary>Calls Workspace ONE UEM's REST API, v1 (DESIGN §3.4, reference uem-api.md §2).</summary>
-public sealed class UemClient(HttpClient http, TimeProvider time)
+public sealed class UemClient(HttpClient http, AuthorizedCall call)
 {
     public static readonly string[] AppTypes = ["internal", "public", "purchased"];
 
@@ -39,7 +39,7 @@ public sealed class UemClient(HttpClient http, TimeProvider time)
     /// <summary>POST /mam/apps/{type}/{id}/install with {"DeviceId": n}; UEM answers 2xx with an empty body.</summary>
     public Task<OutboundResult<bool>> InstallAppAsync(UemSettings s, string appType, string appId, long deviceId, CancellationToken ct) =>
         SendAsync<bool>(s, HttpMethod.Post, $"mam/apps/{appType}/{Uri.EscapeDataString(appId)}/install",
-            JsonContent.Create(new { DeviceId = deviceId }), $"UEM install {appType} app {appId} on device {deviceId}",
+            () => JsonContent.Create(new { DeviceId = deviceId }), $"UEM install {appType} app {appId} on device {deviceId}",
             (_, _) => Task.FromResult(true), ct);
 
     public Task<OutboundResult<string>> GetDeviceUuidAsync(UemSettings s, long deviceId, CancellationToken ct) =>
@@ -60,15 +60,21 @@ public sealed class UemClient(HttpClient http, TimeProvider time)
                 return match is null ? null : new DeviceAppState(match["installed_status"]?.ToString(), match["latest_uem_action"]?.ToString());
             }, ct);
 
-    private Task<OutboundResult<T>> SendAsync<T>(UemSettings s, HttpMethod method, string path, HttpContent? content, string describe,
-        Func<HttpResponseMessage, CancellationToken, Task<T?>> onSuccess, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(method, ServiceNowClient.Combine(s.BaseUrl, "API/" + path)) { Content = content };
-        request.Headers.Authorization = OutboundCall.Basic(s.UserName, s.Password);
-        request.Headers.Add("aw-tenant-code", s.TenantCode);
-        request.Headers.Accept.ParseAdd("application/json");
-        return OutboundCall.SendAsync(http, request, describe, time, onSuccess, ExplainError, ct);
-    }
+    /// <summary>GET /API/system/info: the cheap, read-only call for "test connection".</summary>
+    public Task<OutboundResult<string>> GetSystemInfoAsync(UemSettings s, CancellationToken ct) =>
+        SendAsync(s, HttpMethod.Get, "system/info", null, "UEM GET system/info",
+            async (r, c) => (await ReadJsonAsync(r, c))?["ProductVersion"]?.ToString() ?? "", ct);
+
+    private Task<OutboundResult<T>> SendAsync<T>(UemSettings s, HttpMethod method, string path, Func<HttpContent>? content, string describe,
+        Func<HttpResponseMessage, CancellationToken, Task<T?>> onSuccess, CancellationToken ct) =>
+        call.SendAsync(http, ConnectorKinds.Uem, describe, s.OAuth, s.UserName, s.Password, () =>
+        {
+            var request = new HttpRequestMessage(method, ServiceNowClient.Combine(s.BaseUrl, "API/" + path)) { Content = content?.Invoke() };
+            // With OAuth the tenant code is optional (reference uem-api.md §1.3); sending it when known does no harm.
+            if (!string.IsNullOrEmpty(s.TenantCode)) request.Headers.Add("aw-tenant-code", s.TenantCode);
+            request.Headers.Accept.ParseAdd("application/json");
+            return request;
+        }, onSuccess, ExplainError, ct);
 
     /// <summary>UEM errors: {"errorCode": n, "message": "…", "activityId": "…"}; 404 bodies may be HTML.</summary>
     internal static string ExplainError(HttpResponseMessage response, string body)

@@ -63,6 +63,11 @@ public static class ConduitHost
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 AllowAutoRedirect = false,
             }));
+        builder.Services.AddHttpClient(OAuthTokens.HttpClientName);
+        builder.Services.AddSingleton<OAuthTokens>();
+        builder.Services.AddSingleton<ConnectorHealth>();
+        builder.Services.AddSingleton<SlackPacer>();
+        builder.Services.AddSingleton<AuthorizedCall>();
         builder.Services.AddHttpClient<ServiceNowClient>();
         builder.Services.AddHttpClient<UemClient>();
         builder.Services.AddHttpClient<SlackClient>();
@@ -140,7 +145,7 @@ public static class ConduitHost
 
 /// <summary>Runs once before anything else: schema migrations, API keys, the callback signing key.</summary>
 internal sealed class StartupInitializer(IServiceScopeFactory scopes, ApiKeyStore keys, CallbackTokens tokens, IOptions<ApiKeyOptions> keyOptions,
-    TimeProvider time) : IHostedService
+    ConnectorStore connectors, IOptions<ConnectorOptions> connectorOptions, TimeProvider time, ILogger<StartupInitializer> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -149,6 +154,7 @@ internal sealed class StartupInitializer(IServiceScopeFactory scopes, ApiKeyStor
         await StorageSetup.MigrateAsync(db, ct);
         await keys.InitializeAsync(db, keyOptions.Value, time, Console.Out, ct);
         await tokens.InitializeAsync(db, ct);
+        await connectors.VerifySecretsReadableAsync(db, connectorOptions.Value.DiscardUnreadableSecrets, log, ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
