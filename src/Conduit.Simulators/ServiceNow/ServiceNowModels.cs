@@ -23,6 +23,36 @@ public sealed record ServiceNowSimulatorOptions
 
     /// <summary>Share of auto-decided tickets that are approved; the rest are rejected.</summary>
     public double AutoApproveFraction { get; init; } = 1.0;
+
+    /// <summary>OAuth client id of the Application Registry entry (servicenow-and-slack.md §3).</summary>
+    public string OAuthClientId { get; init; } = "conduit-sn-client";
+
+    /// <summary>Secret of <see cref="OAuthClientId"/>.</summary>
+    public string OAuthClientSecret { get; init; } = "sn-oauth-secret";
+
+    /// <summary>expires_in of access tokens; ServiceNow answers 1799 for its default 1800 s lifetime (§3).</summary>
+    public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromSeconds(1799);
+
+    /// <summary>Lifetime of refresh tokens; default 8,640,000 s = 100 days (§3).</summary>
+    public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(100);
+
+    /// <summary>glide.oauth.inbound.client.credential.grant_type.enabled (§3; false on a stock instance).</summary>
+    public bool ClientCredentialsGrantEnabled { get; init; } = true;
+
+    /// <summary>False = glide.oauth.inbound.ropc.grant_type.disabled=true (the password grant is refused).</summary>
+    public bool PasswordGrantEnabled { get; init; } = true;
+
+    /// <summary>Whether client_credentials responses carry a refresh_token (RFC 6749 §4.4.3 says they should not; inferred default).</summary>
+    public bool ClientCredentialsIssuesRefreshToken { get; init; }
+
+    /// <summary>Clock used for token expiry and rate-limit windows; tests pass a FakeTimeProvider.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The integration user lacks the table roles / snc_platform_rest_api_access: the Table API answers 403.</summary>
+    public bool TableApiForbidden { get; init; }
+
+    /// <summary>Inbound REST rate-limit rule: requests per hour per user (§4); null = no rule.</summary>
+    public int? RateLimitPerHour { get; init; }
 }
 
 /// <summary>An sc_request record created by the app-approval Scripted REST API.</summary>
@@ -80,4 +110,7 @@ public sealed class ServiceNowTicket
     public int? LastCallbackStatus { get; internal set; }
 
     internal Lock Gate { get; } = new();
+
+    /// <summary>Fields written through the Table API that have no property here (override the computed ones).</summary>
+    internal Dictionary<string, string> Extra { get; } = new(StringComparer.Ordinal);
 }

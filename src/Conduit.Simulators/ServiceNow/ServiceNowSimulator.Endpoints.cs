@@ -16,12 +16,10 @@ public sealed partial class ServiceNowSimulator
     /// <inheritdoc />
     protected override void MapEndpoints(WebApplication app)
     {
+        MapOAuth(app);
+        MapTableApi(app);
         app.MapPost("/api/{ns}/appapproval/request", (string ns, HttpContext context) => AppApprovalAsync(ns, null, context));
         app.MapPost("/api/{ns}/{version}/appapproval/request", (string ns, string version, HttpContext context) => AppApprovalAsync(ns, version, context));
-        app.MapGet("/api/now/table/{table}", (string table, HttpContext context) => QueryTable(table, context));
-        app.MapGet("/api/now/{version}/table/{table}", (string table, HttpContext context) => QueryTable(table, context));
-        app.MapGet("/api/now/table/{table}/{sysId}", (string table, string sysId, HttpContext context) => GetRecord(table, sysId, context));
-        app.MapGet("/api/now/{version}/table/{table}/{sysId}", (string table, string sysId, HttpContext context) => GetRecord(table, sysId, context));
         // servicenow-and-slack.md task brief: ServiceNow answers 400 for a URI that names no resource.
         app.Map("/api/{**rest}", (HttpContext context) => Authenticate(context) ?? UnknownUri());
 
@@ -68,30 +66,6 @@ public sealed partial class ServiceNowSimulator
 
     private static IResult Result(object result) =>
         new SnJson(JsonSerializer.Serialize(new { result }, SnJsonOptions), 200);
-
-    // servicenow-and-slack.md §2.5: 401 envelope for missing or wrong credentials.
-    private IResult? Authenticate(HttpContext context)
-    {
-        var header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-                var options = Options;
-                if (decoded == options.UserName + ":" + options.Password)
-                {
-                    return null;
-                }
-            }
-            catch (FormatException)
-            {
-                // Falls through to 401.
-            }
-        }
-        context.Response.Headers.WWWAuthenticate = "BASIC realm=\"Service-now\"";
-        return Failure(401, "User Not Authenticated", "Required to provide Auth information");
-    }
 
     // seed "Set up ServiceNow to Handle Incoming App Requests": the Scripted REST resource /request.
     private async Task<IResult> AppApprovalAsync(string ns, string? version, HttpContext context)
@@ -175,55 +149,13 @@ public sealed partial class ServiceNowSimulator
         };
     }
 
-    // servicenow-and-slack.md §2.1/§2.2: GET list with sysparm_query (field=value, ^ = AND) and sysparm_limit.
-    private IResult QueryTable(string table, HttpContext context)
-    {
-        if (Authenticate(context) is { } denied)
-        {
-            return denied;
-        }
-        if (table != "sc_request")
-        {
-            return Failure(400, "Invalid table " + table, null);
-        }
-        var query = context.Request.Query;
-        var conditions = query["sysparm_query"].ToString()
-            .Split('^', StringSplitOptions.RemoveEmptyEntries)
-            .Select(part => part.Split('=', 2))
-            .Where(pair => pair.Length == 2 && !pair[0].StartsWith("ORDERBY", StringComparison.Ordinal) && !pair[0].EndsWith('!'))
-            .ToArray();
-        var limit = int.TryParse(query["sysparm_limit"], CultureInfo.InvariantCulture, out var l) && l > 0 ? l : 10000;
-        var offset = int.TryParse(query["sysparm_offset"], CultureInfo.InvariantCulture, out var o) && o > 0 ? o : 0;
-        var matches = Tickets.Select(Record)
-            .Where(record => conditions.All(c => record.TryGetValue(c[0], out var value) && value == c[1]))
-            .ToArray();
-        context.Response.Headers["X-Total-Count"] = matches.Length.ToString(CultureInfo.InvariantCulture);
-        return Result(matches.Skip(offset).Take(limit).ToArray());
-    }
-
-    private IResult GetRecord(string table, string sysId, HttpContext context)
-    {
-        if (Authenticate(context) is { } denied)
-        {
-            return denied;
-        }
-        if (table != "sc_request")
-        {
-            return Failure(400, "Invalid table " + table, null);
-        }
-        var ticket = Tickets.FirstOrDefault(t => t.SysId == sysId);
-        return ticket is null
-            ? Failure(404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval")
-            : Result(Record(ticket));
-    }
-
     // servicenow-and-slack.md §9.4: every value is a string.
     private Dictionary<string, string> Record(ServiceNowTicket t)
     {
         lock (t.Gate)
         {
             var opened = SnTime(t.OpenedAt);
-            return new Dictionary<string, string>(StringComparer.Ordinal)
+            var record = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["sys_id"] = t.SysId,
                 ["number"] = t.Number,
@@ -249,6 +181,11 @@ public sealed partial class ServiceNowSimulator
                 ["u_requesting_user"] = t.URequestingUser,
                 ["u_uem_notes"] = t.UUemNotes,
             };
+            foreach (var (field, value) in t.Extra)
+            {
+                record[field] = value;
+            }
+            return record;
         }
     }
 

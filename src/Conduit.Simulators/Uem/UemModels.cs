@@ -26,6 +26,36 @@ public sealed record UemSimulatorOptions
 
     /// <summary>API calls allowed per rolling 24 h (X-RateLimit-Limit); when spent the API answers 429.</summary>
     public int DailyQuota { get; init; } = 50000;
+
+    /// <summary>OAuth client id accepted by <c>POST /connect/token</c> (uem-api.md §1.3).</summary>
+    public string OAuthClientId { get; init; } = "conduit-oauth-client";
+
+    /// <summary>Secret of <see cref="OAuthClientId"/>.</summary>
+    public string OAuthClientSecret { get; init; } = "uem-oauth-secret";
+
+    /// <summary>Lifetime of issued access tokens (expires_in); about an hour on SaaS (uem-api.md §1.3).</summary>
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Clock used for token expiry; tests pass a FakeTimeProvider.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Status of a token request with a wrong client id or secret. IdentityServer-style token services
+    /// (which /connect/token suggests) answer 400 <c>{"error":"invalid_client"}</c>; some answer 401 (inferred).
+    /// </summary>
+    public int InvalidClientStatusCode { get; init; } = 400;
+
+    /// <summary>The API user / OAuth client lacks the admin role the call needs: every API call answers 403.</summary>
+    public bool ApiRoleMissing { get; init; }
+
+    /// <summary>Hub intake URL the simulated Intelligent Hub "Request" button POSTs to; null = none.</summary>
+    public Uri? HubIntakeUrl { get; init; }
+
+    /// <summary>Bearer key sent with <see cref="HubIntakeUrl"/> calls.</summary>
+    public string? HubIntakeKey { get; init; }
+
+    /// <summary>The Domain sent in hub intake requests.</summary>
+    public string Domain { get; init; } = "CONDUIT";
 }
 
 /// <summary>An app in the simulated catalogue.</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +15,7 @@ public sealed partial class UemSimulator : SimulatorBase
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = null, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly UemCatalogue _catalogue;
+    private readonly TokenStore _tokens;
     private readonly ConcurrentDictionary<(int DeviceId, int AppId), DeviceAppState> _states = new();
     private readonly ConcurrentDictionary<(int DeviceId, int AppId), int> _installCounts = new();
     private readonly Lock _commandsGate = new();
@@ -29,6 +29,7 @@ public sealed partial class UemSimulator : SimulatorBase
     {
         Options = options ?? new UemSimulatorOptions();
         _catalogue = new UemCatalogue(Options);
+        _tokens = new TokenStore(() => Options.TimeProvider);
     }
 
     /// <summary>The tenant settings.</summary>
@@ -93,6 +94,7 @@ public sealed partial class UemSimulator : SimulatorBase
     protected override void MapEndpoints(WebApplication app)
     {
         app.Use(AuthenticateAndMeterAsync);
+        MapOAuth(app);
         MapApi(app);
     }
 
@@ -136,16 +138,8 @@ public sealed partial class UemSimulator : SimulatorBase
             await next(context).ConfigureAwait(false);
             return;
         }
-        var (user, password) = ReadBasic(context.Request.Headers.Authorization.ToString());
-        if (user != Options.UserName || password != Options.Password)
+        if (await AuthenticateAsync(context).ConfigureAwait(false) is false)
         {
-            await WriteErrorAsync(context, 401, 1005, "An error occurred while validating remote service client credentials or user not found : " + (user ?? "")).ConfigureAwait(false);
-            return;
-        }
-        var tenant = context.Request.Headers["aw-tenant-code"].ToString();
-        if (tenant != Options.TenantCode)
-        {
-            await WriteErrorAsync(context, 403, 1013, $"Tenant code {tenant} does not identify an Organization Group.").ConfigureAwait(false);
             return;
         }
         var now = DateTimeOffset.UtcNow;
@@ -184,24 +178,6 @@ public sealed partial class UemSimulator : SimulatorBase
         context.Response.Headers["X-RateLimit-Limit"] = Options.DailyQuota.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers["X-RateLimit-Remaining"] = remaining.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers["X-RateLimit-Reset"] = reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static (string? User, string? Password) ReadBasic(string header)
-    {
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, null);
-        }
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            return colon < 0 ? (decoded, null) : (decoded[..colon], decoded[(colon + 1)..]);
-        }
-        catch (FormatException)
-        {
-            return (null, null);
-        }
     }
 
     private void ScheduleInstalled(UemApp app, int deviceId, DeviceAppState state, int generation)
