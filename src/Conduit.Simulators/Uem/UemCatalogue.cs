@@ -89,6 +89,19 @@ internal sealed class UemCatalogue
         return Confirm((int)(masked ^ Mask(5)), d => string.Equals(d.SerialNumber, serial, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>Decodes user{id} and confirms it, instead of scanning every user.</summary>
+    public UemUser? FindUserByName(string userName)
+    {
+        if (!userName.StartsWith("user", StringComparison.OrdinalIgnoreCase)
+            || !int.TryParse(userName.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            || id < 1 || id > _options.UserCount)
+        {
+            return null;
+        }
+        var user = GetUser(id);
+        return string.Equals(user.UserName, userName, StringComparison.OrdinalIgnoreCase) ? user : null;
+    }
+
     public UemDevice? FindDevice(int id) => id >= 1 && id <= _options.DeviceCount ? GetDevice(id) : null;
 
     private UemDevice? Confirm(int id, Func<UemDevice, bool> matches) =>

@@ -53,8 +53,7 @@ public sealed partial class UemSimulator
         if (userFilter.Length > 0)
         {
             // Device i belongs to user ((i-1) % UserCount)+1, so a user's devices are j, j+U, j+2U, ...
-            var user = Enumerable.Range(1, Options.UserCount).Select(GetUser)
-                .FirstOrDefault(u => string.Equals(u.UserName, userFilter, StringComparison.OrdinalIgnoreCase));
+            var user = _catalogue.FindUserByName(userFilter);
             var count = user is null || user.Id > Options.DeviceCount ? 0 : ((Options.DeviceCount - user.Id) / Options.UserCount) + 1;
             total = count;
             ids = Enumerable.Range(0, count).Skip(page * size).Take(size).Select(k => user!.Id + k * Options.UserCount);
@@ -118,11 +117,23 @@ public sealed partial class UemSimulator
         var (page, size) = Paging(request);
         var userName = request.Query["username"].ToString();
         var email = request.Query["email"].ToString();
+        if (userName.Length == 0 && email.Length == 0)
+        {
+            // No filter: compute the page from the ids instead of materialising every user.
+            var first = (long)page * size + 1;
+            var count = (int)Math.Clamp(Options.UserCount - first + 1, 0, size);
+            var pageItems = Enumerable.Range((int)Math.Min(first, int.MaxValue), count).Select(GetUser).Select(UserJson).ToArray();
+            return pageItems.Length == 0 ? Results.NoContent() : Ok(new { Users = pageItems, Page = page, PageSize = size, Total = Options.UserCount });
+        }
         var users = Enumerable.Range(1, Options.UserCount).Select(GetUser)
             .Where(u => userName.Length == 0 || u.UserName.Contains(userName, StringComparison.OrdinalIgnoreCase))
             .Where(u => email.Length == 0 || u.Email.Contains(email, StringComparison.OrdinalIgnoreCase))
             .ToArray();
-        var items = users.Skip(page * size).Take(size).Select(u => new
+        var items = users.Skip(page * size).Take(size).Select(UserJson).ToArray();
+        return items.Length == 0 ? Results.NoContent() : Ok(new { Users = items, Page = page, PageSize = size, Total = users.Length });
+    }
+
+    private static object UserJson(UemUser u) => new
         {
             Id = new { Value = u.Id },
             u.Uuid,
@@ -136,9 +147,7 @@ public sealed partial class UemSimulator
             LocationGroupId = "570",
             Role = "Full Access",
             SecurityType = "Directory",
-        }).ToArray();
-        return items.Length == 0 ? Results.NoContent() : Ok(new { Users = items, Page = page, PageSize = size, Total = users.Length });
-    }
+        };
 
     private IResult SearchApps(HttpRequest request)
     {

@@ -96,6 +96,8 @@ public sealed partial class UemSimulator : SimulatorBase
         app.Use(AuthenticateAndMeterAsync);
         MapOAuth(app);
         MapApi(app);
+        MapAppExtras(app);
+        MapControl(app);
     }
 
     /// <inheritdoc />
