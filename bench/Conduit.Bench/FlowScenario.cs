@@ -1,5 +1,220 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Conduit.Simulators;
+
 namespace Conduit.Bench;
+
+/// <summary>
+/// `flow`: full approval flows at an offered rate (open loop): intake → ServiceNow simulator (auto-approves at
+/// once) → callback → UEM install command → the device reports (InstallDelay 50 ms) → the hub's install poll
+/// sees it → Installed. Completion is tracked cheaply during the run (the UEM simulator's install commands, four
+/// limit=1 status probes per second while draining) and exactly at the end (one paged sweep of the Installed list).
+/// Slack is not configured: its 1 msg/s webhook limit would only measure the pacing of notifications.
+/// </summary>
 public static class FlowScenario
 {
-    public static Task<bool> RunAsync(BenchOptions options, CancellationToken ct) => Task.FromResult(false);
+    private static readonly string[] ActiveStatuses = ["Submitted", "PendingApproval", "Approved", "InstallCommandDispatched"];
+    private static readonly string[] OtherFinal = ["Rejected", "Expired", "Error"];
+
+    public sealed record FlowRun(double Rate, long Offered, long Accepted, long Failed, int Installed, int Lost, int Duplicates,
+        double Throughput, double E2eP50, double E2eP99, double CallbackP50, double CallbackP99, int CallbackSamples,
+        IReadOnlyDictionary<string, int> Others, string? FirstFailure)
+    {
+        public string Line(string name) =>
+            $"{name}: {Report.F0(Throughput)} flows/s | callback→dispatch p50 {Report.Ms(CallbackP50)} ms p99 {Report.Ms(CallbackP99)} ms | " +
+            $"lost {Lost} | duplicate installs {Duplicates}";
+
+        public bool Passed => Accepted > 0 && Failed == 0 && Lost == 0 && Duplicates == 0;
+    }
+
+    public static async Task<bool> RunAsync(BenchOptions options, CancellationToken ct)
+    {
+        if (options.Sweep) return await SweepAsync(options, ct);
+        var rate = options.Rate ?? (options.Smoke ? 20 : 200);
+        var duration = options.Duration(20, 3);
+        var drain = TimeSpan.FromSeconds(options.Smoke ? 20 : 60);
+        Report.Header("flow", $"{rate:0} flows/s offered for {duration.TotalSeconds:0} s, then up to {drain.TotalSeconds:0} s to drain");
+        var run = await RunOnceAsync(rate, duration, drain, options, ct);
+        Details(run);
+        Report.Summary(run.Line("flow"));
+        if (!run.Passed) Report.Failure("flow", Why(run));
+        return run.Passed;
+    }
+
+    private static async Task<bool> SweepAsync(BenchOptions options, CancellationToken ct)
+    {
+        double[] rates = options.Smoke ? [10, 20] : [50, 100, 200, 400, 800];
+        var duration = options.Duration(10, 2);
+        var drain = TimeSpan.FromSeconds(options.Smoke ? 15 : 30);
+        Report.Header("flow", $"sweep over {string.Join(", ", rates)} flows/s, {duration.TotalSeconds:0} s each (fresh hub per rate), up to {drain.TotalSeconds:0} s drain");
+        var runs = new List<FlowRun>();
+        foreach (var rate in rates)
+        {
+            var run = await RunOnceAsync(rate, duration, drain, options, ct);
+            Details(run);
+            Report.Detail(run.Line($"flow@{rate:0}"));
+            runs.Add(run);
+        }
+        var chart = FlowChart.Write(runs);
+        Report.Detail($"chart: {chart}");
+        Report.Detail("offered | completed flows/s | intake→Installed p50 / p99 ms | callback→dispatch p50 / p99 ms | lost | dup");
+        foreach (var r in runs)
+        {
+            Report.Detail($"{r.Rate,7:0} | {Report.F0(r.Throughput),17} | {Report.Ms(r.E2eP50),8} / {Report.Ms(r.E2eP99),-8} | " +
+                          $"{Report.Ms(r.CallbackP50),8} / {Report.Ms(r.CallbackP99),-8} | {r.Lost,4} | {r.Duplicates}");
+        }
+        // The last line: the best completed throughput of the sweep, with lost and duplicates over every rate.
+        var best = runs.MaxBy(r => r.Throughput)!;
+        var total = best with { Lost = runs.Sum(r => r.Lost), Duplicates = runs.Sum(r => r.Duplicates) };
+        Report.Summary(total.Line("flow"));
+        var ok = runs.All(r => r.Passed);
+        if (!ok) Report.Failure("flow", string.Join("; ", runs.Where(r => !r.Passed).Select(r => $"{r.Rate:0}/s: {Why(r)}")));
+        return ok;
+    }
+
+    private static string Why(FlowRun r) =>
+        $"{r.Accepted} accepted, {r.Failed} intake failures, {r.Lost} not Installed after the drain, {r.Duplicates} duplicate installs" +
+        (r.FirstFailure is null ? "" : $"; first failure: {r.FirstFailure}");
+
+    private static void Details(FlowRun r)
+    {
+        var others = string.Join(", ", r.Others.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"));
+        Report.Detail($"offered {r.Offered} at {r.Rate:0}/s: {r.Accepted} accepted, {r.Failed} failed, {r.Installed} Installed" +
+                      (others.Length > 0 ? $", {others}" : "") + $"; intake→Installed p50 {Report.Ms(r.E2eP50)} ms p99 {Report.Ms(r.E2eP99)} ms; " +
+                      $"callback→dispatch over {r.CallbackSamples} flows");
+    }
+
+    public static async Task<FlowRun> RunOnceAsync(double rate, TimeSpan duration, TimeSpan drain, BenchOptions options, CancellationToken ct)
+    {
+        var dataDir = HubProcess.NewDataDir("flow");
+        await using var uem = new UemSimulator(new UemSimulatorOptions
+        {
+            DeviceCount = 10_000_000,
+            UserCount = 1_000_000,
+            InstallDelay = TimeSpan.FromMilliseconds(50),
+            DailyQuota = int.MaxValue,
+        });
+        await using var serviceNow = new ServiceNowSimulator(new ServiceNowSimulatorOptions { AutoApproveAfter = TimeSpan.Zero });
+        try
+        {
+            await uem.StartAsync("http://127.0.0.1:0", ct);
+            await serviceNow.StartAsync("http://127.0.0.1:0", ct);
+            await using var hub = await HubProcess.StartAsync(dataDir, options.Settings(new()
+            {
+                ["Conduit:Jobs:PollInterval"] = "00:00:00.100",
+                ["Conduit:AppApprovals:InstallPollInterval"] = "00:00:00.200",
+            }), ct);
+            await hub.ConfigureAsync(uem, serviceNow, ct);
+
+            using var intake = Http.Client(hub.BaseUrl, 512, HubProcess.IntakeKey);
+            var accepted = new ConcurrentDictionary<Guid, DateTimeOffset>();
+            Operation submit = async (i, token) =>
+            {
+                using var content = new ByteArrayContent(Report.IntakeBody(deviceId: i, userId: i));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                var sentAt = DateTimeOffset.UtcNow;
+                using var response = await intake.PostAsync("/api/v1/app-requests", content, token);
+                var body = await response.Content.ReadAsStringAsync(token);
+                if (response.StatusCode != HttpStatusCode.Accepted) return (false, $"{(int)response.StatusCode}: {body}");
+                using var json = JsonDocument.Parse(body);
+                accepted[json.RootElement.GetProperty("requestId").GetGuid()] = sentAt;
+                return (true, null);
+            };
+            var start = DateTimeOffset.UtcNow;
+            var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count,7}", ct);
+
+            using var admin = hub.Admin();
+            await DrainAsync(admin, uem, accepted.Count, drain, ct);
+            var installed = await ListAsync(admin, "Installed", ct);
+            var others = new Dictionary<string, int>();
+            foreach (var s in OtherFinal.Concat(ActiveStatuses)) others[s] = (await ListAsync(admin, s, ct)).Count;
+
+            // End to end: from the moment the bench sent the request to the hub's Installed transition (same clock).
+            var e2e = new Samples();
+            var lastInstalled = start;
+            foreach (var (id, row) in installed)
+            {
+                if (!accepted.TryGetValue(id, out var sentAt)) continue;
+                e2e.Add((row.UpdatedAt - sentAt).TotalMilliseconds);
+                if (row.UpdatedAt > lastInstalled) lastInstalled = row.UpdatedAt;
+            }
+            var lost = accepted.Keys.Count(id => !installed.ContainsKey(id));
+
+            // Exactly once: counted from what the UEM simulator received, cross-checked with its per-pair counters.
+            var commands = uem.InstallCommands;
+            var byPair = commands.GroupBy(c => (c.DeviceId, c.AppId)).ToDictionary(g => g.Key, g => g.ToList());
+            var duplicates = Math.Max(byPair.Count(kv => kv.Value.Count > 1), byPair.Keys.Count(k => uem.InstallCount(k.AppId, k.DeviceId) > 1));
+
+            // Callback → dispatch: the ticket's decision time (set just before the simulator POSTs the callback, so the
+            // callback's own round trip is included) to the first install command UEM received for that device.
+            var callback = new Samples();
+            foreach (var ticket in serviceNow.Tickets.Where(t => t.Approval == "approved"))
+            {
+                if (byPair.TryGetValue(((int)ticket.UUemDeviceId, 101), out var cmds))
+                {
+                    callback.Add((cmds.Min(c => c.At) - ticket.UpdatedAt).TotalMilliseconds);
+                }
+            }
+            var e2eSorted = e2e.Sorted();
+            var cbSorted = callback.Sorted();
+            var span = (lastInstalled - start).TotalSeconds;
+            return new FlowRun(rate, load.Ok + load.Failed, accepted.Count, load.Failed, e2e.Count, lost, duplicates,
+                span > 0 ? e2e.Count / span : 0,
+                Samples.Percentile(e2eSorted, 50), Samples.Percentile(e2eSorted, 99),
+                Samples.Percentile(cbSorted, 50), Samples.Percentile(cbSorted, 99), cbSorted.Length,
+                others, load.FirstFailure);
+        }
+        finally
+        {
+            HubProcess.CleanUp(dataDir, options.Keep);
+        }
+    }
+
+    /// <summary>Waits until no request is in an active status (four limit=1 probes per check) or the drain time is up.</summary>
+    private static async Task DrainAsync(HttpClient admin, UemSimulator uem, int accepted, TimeSpan drain, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var active = "?";
+        using var progress = Progress.Start(() =>
+            $"drain: {clock.Elapsed.TotalSeconds,4:0}/{drain.TotalSeconds:0} s  install commands {uem.InstallCommands.Count}/{accepted}  active: {active}");
+        while (clock.Elapsed < drain)
+        {
+            var still = new List<string>();
+            foreach (var status in ActiveStatuses)
+            {
+                using var response = await admin.GetAsync($"/api/v1/app-requests?status={status}&limit=1", ct);
+                response.EnsureSuccessStatusCode();
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+                if (json.RootElement.GetProperty("items").GetArrayLength() > 0) still.Add(status);
+            }
+            active = still.Count == 0 ? "none" : string.Join(",", still);
+            if (still.Count == 0) return;
+            await Task.Delay(250, ct);
+        }
+    }
+
+    public sealed record Row(DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+    /// <summary>Every request in one status, through the keyset-paged list (limit 500).</summary>
+    public static async Task<Dictionary<Guid, Row>> ListAsync(HttpClient admin, string status, CancellationToken ct)
+    {
+        var rows = new Dictionary<Guid, Row>();
+        string? cursor = null;
+        do
+        {
+            var url = $"/api/v1/app-requests?status={status}&limit=500" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
+            using var response = await admin.GetAsync(url, ct);
+            response.EnsureSuccessStatusCode();
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            foreach (var item in json.RootElement.GetProperty("items").EnumerateArray())
+            {
+                rows[item.GetProperty("requestId").GetGuid()] =
+                    new Row(item.GetProperty("createdAt").GetDateTimeOffset(), item.GetProperty("updatedAt").GetDateTimeOffset());
+            }
+            cursor = json.RootElement.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        } while (cursor is not null);
+        return rows;
+    }
 }
