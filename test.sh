@@ -8,9 +8,16 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 need_apt=()
 command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+# --- slack-node (apt part: node and npm for tests/slack-node) ---
+{ command -v node >/dev/null && command -v npm >/dev/null; } || need_apt+=(nodejs npm)
+# --- end slack-node (apt part) ---
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+# --- slack-node (simulator conformance with the official @slack/webhook client) ---
+( cd tests/slack-node && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } ) || { echo "test.sh: npm ci failed in tests/slack-node" >&2; exit 1; }
+# --- end slack-node ---
 
 results="$(pwd)/TestResults"
 rm -rf "$results"
