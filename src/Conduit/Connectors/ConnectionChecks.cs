@@ -32,7 +32,7 @@ public static class ConnectionChecks
 
     private static async Task<Options> ReadOptionsAsync(HttpRequest http, CancellationToken ct)
     {
-        if (http.ContentLength is null or 0) return new Options(false, null);
+        if (http.ContentLength == 0) return new Options(false, null);
         try
         {
             var body = await JsonNode.ParseAsync(http.Body, cancellationToken: ct) as JsonObject;

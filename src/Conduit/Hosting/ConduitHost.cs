@@ -34,6 +34,7 @@ public static class ConduitHost
         // (Data Protection's own hosted service reads its key ring from the database at start).
         services.AddHostedService<StartupInitializer>();
         services.AddSingleton(TimeProvider.System);
+        services.PostConfigure<LoggerFilterOptions>(CapRequestPathLogging);
         services.AddProblemDetails();
         services.AddOpenApi();
         services.AddOptions<HubOptions>().BindConfiguration("Conduit");
@@ -48,6 +49,16 @@ public static class ConduitHost
         builder.AddAppApprovals();
         builder.AddJobs();
         return builder;
+    }
+
+    /// <summary>Callback URLs carry their token in the path, so the framework's log lines and log scopes that carry request
+    /// paths (request start/finish and the RequestPath scope, route matching) are off whatever level the operator sets.
+    /// Added last, these rules win over configuration.</summary>
+    private static void CapRequestPathLogging(LoggerFilterOptions options)
+    {
+        options.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null));
+        options.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.Routing", LogLevel.Information, null));
+        options.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.HttpLogging", LogLevel.None, null));
     }
 
     private static IHostApplicationBuilder AddOutboundClients(this IHostApplicationBuilder builder)

@@ -19,9 +19,12 @@ public sealed class TestHub : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TestHub(WebApplication app, string dataDir, Uri baseUrl)
+    private readonly bool _ownsDataDir;
+
+    private TestHub(WebApplication app, string dataDir, Uri baseUrl, bool ownsDataDir)
     {
         _app = app;
+        _ownsDataDir = ownsDataDir;
         DataDir = dataDir;
         BaseUrl = baseUrl;
         Admin = Client(AdminKey);
@@ -54,6 +57,7 @@ public sealed class TestHub : IAsyncDisposable
     public static async Task<TestHub> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? time = null,
         string? dataDir = null, Action<IServiceCollection>? services = null)
     {
+        var ownsDataDir = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("conduit-test-").FullName;
         var settings = DefaultSettings(dataDir);
         configure?.Invoke(settings);
@@ -65,7 +69,7 @@ public sealed class TestHub : IAsyncDisposable
         app.MapConduit();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestHub(app, dataDir, new Uri(address));
+        return new TestHub(app, dataDir, new Uri(address), ownsDataDir);
     }
 
     public HttpClient Client(string? key)
@@ -138,6 +142,7 @@ public sealed class TestHub : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsDataDir) return; // the caller's folder, e.g. to start again on the same database
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
