@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conduit.Connectors;
 using Conduit.Demo;
 using Conduit.Hosting;
 using Conduit.Storage;
@@ -13,16 +14,25 @@ var serve = new Command("serve", "Run the hub (the default). Any --key=value is 
 };
 var migrate = new Command("migrate", "Apply database schema migrations and exit.") { TreatUnmatchedTokensAsErrors = false };
 var demo = new Command("demo", "Run the hub with simulated UEM, ServiceNow and Slack on loopback, ready to try.") { TreatUnmatchedTokensAsErrors = false };
+var simKind = new Argument<string>("system") { Description = "uem, servicenow or slack." };
+simKind.AcceptOnlyFromAmong("uem", "servicenow", "slack");
+var sim = new Command("sim", "Run one simulator alone, e.g. conduit sim servicenow --urls http://127.0.0.1:5082.")
+{
+    simKind,
+};
+sim.TreatUnmatchedTokensAsErrors = false;
 root.Subcommands.Add(serve);
 root.Subcommands.Add(migrate);
 root.Subcommands.Add(demo);
+root.Subcommands.Add(ConnectorsCommand.Create());
+root.Subcommands.Add(sim);
 
 root.SetAction(async (parse, ct) =>
 {
     // Settings may follow (--urls …, --Conduit:… ); a bare word first is a mistyped verb, not a setting.
     if (parse.UnmatchedTokens.FirstOrDefault() is { } first && !first.StartsWith('-'))
     {
-        await Console.Error.WriteLineAsync($"conduit: unknown command '{first}'; commands are serve, demo, migrate (see conduit --help)");
+        await Console.Error.WriteLineAsync($"conduit: unknown command '{first}'; commands are serve, demo, migrate, connectors, sim (see conduit --help)");
         return 2;
     }
     return await Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct));
@@ -30,6 +40,7 @@ root.SetAction(async (parse, ct) =>
 serve.SetAction((parse, ct) => Run(() => ConduitHost.ServeAsync([.. parse.UnmatchedTokens], ct)));
 migrate.SetAction((parse, ct) => Run(() => ConduitHost.MigrateAsync([.. parse.UnmatchedTokens], ct)));
 demo.SetAction((parse, ct) => Run(() => DemoCommand.RunAsync([.. parse.UnmatchedTokens], ct)));
+sim.SetAction((parse, ct) => Run(() => Conduit.Simulators.SimCommand.RunAsync(parse.GetValue(simKind)!, [.. parse.UnmatchedTokens], ct)));
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
