@@ -20,7 +20,7 @@ public static class FlowScenario
 
     public sealed record FlowRun(double Rate, long Offered, long Accepted, long Failed, int Installed, int Lost, int Duplicates,
         double Throughput, double E2eP50, double E2eP99, double CallbackP50, double CallbackP99, int CallbackSamples,
-        IReadOnlyDictionary<string, int> Others, string? FirstFailure)
+        IReadOnlyDictionary<string, int> Others, string? FirstFailure, double HubCpuPerFlowMs)
     {
         public string Line(string name) =>
             $"{name}: {Report.F0(Throughput)} flows/s | callback→dispatch p50 {Report.Ms(CallbackP50)} ms p99 {Report.Ms(CallbackP99)} ms | " +
@@ -83,7 +83,7 @@ public static class FlowScenario
         var others = string.Join(", ", r.Others.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"));
         Report.Detail($"offered {r.Offered} at {r.Rate:0}/s: {r.Accepted} accepted, {r.Failed} failed, {r.Installed} Installed" +
                       (others.Length > 0 ? $", {others}" : "") + $"; intake→Installed p50 {Report.Ms(r.E2eP50)} ms p99 {Report.Ms(r.E2eP99)} ms; " +
-                      $"callback→dispatch over {r.CallbackSamples} flows");
+                      $"callback→dispatch over {r.CallbackSamples} flows; hub CPU {Report.F1(r.HubCpuPerFlowMs)} ms per Installed flow");
     }
 
     public static async Task<FlowRun> RunOnceAsync(double rate, TimeSpan duration, TimeSpan drain, BenchOptions options, CancellationToken ct)
@@ -123,10 +123,13 @@ public static class FlowScenario
                 return (true, null);
             };
             var start = DateTimeOffset.UtcNow;
+            var cpuBefore = hub.CpuTime();
             var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count,7}", ct);
 
             using var admin = hub.Admin();
             await DrainAsync(admin, uem, accepted.Count, drain, ct);
+            var cpu = hub.CpuTime() - cpuBefore;
+            Report.Detail(hub.LogSummary);
             var installed = await ListAsync(admin, "Installed", ct);
             var others = new Dictionary<string, int>();
             foreach (var s in OtherFinal.Concat(ActiveStatuses)) others[s] = (await ListAsync(admin, s, ct)).Count;
@@ -164,7 +167,7 @@ public static class FlowScenario
                 span > 0 ? e2e.Count / span : 0,
                 Samples.Percentile(e2eSorted, 50), Samples.Percentile(e2eSorted, 99),
                 Samples.Percentile(cbSorted, 50), Samples.Percentile(cbSorted, 99), cbSorted.Length,
-                others, load.FirstFailure);
+                others, load.FirstFailure, cpu.TotalMilliseconds / Math.Max(1, e2e.Count));
         }
         finally
         {

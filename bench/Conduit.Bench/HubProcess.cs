@@ -19,6 +19,7 @@ public sealed class HubProcess : IAsyncDisposable
     private static readonly ConcurrentDictionary<int, Process> Running = new();
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
+    private bool _pendingFirst;
 
     private HubProcess(Process process, Uri baseUrl, string dataDir)
     {
@@ -43,11 +44,36 @@ public sealed class HubProcess : IAsyncDisposable
         get { lock (_tail) return string.Join('\n', _tail); }
     }
 
+    private int _warnings;
+    private int _errors;
+    private string? _firstProblem;
+
+    /// <summary>What the hub logged at Warning and above ("warn:"/"fail:"/"crit:" lines of the console logger), and the first of them.</summary>
+    public string LogSummary
+    {
+        get
+        {
+            lock (_tail) return $"hub log: {_warnings} warnings, {_errors} errors" + (_firstProblem is null ? "" : $" (first: {_firstProblem})");
+        }
+    }
+
     private void Remember(string? line)
     {
         if (line is null) return;
         lock (_tail)
         {
+            if (_pendingFirst)
+            {
+                _firstProblem += " " + line.Trim();
+                _pendingFirst = false;
+            }
+            if (line.StartsWith("warn:", StringComparison.Ordinal)) _warnings++;
+            if (line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)) _errors++;
+            if (_firstProblem is null && line.Length > 5 && line[4] == ':' && line[..4] is "warn" or "fail" or "crit")
+            {
+                _firstProblem = line.Trim();
+                _pendingFirst = true; // the console logger puts the message on the next line
+            }
             _tail.Enqueue(line);
             while (_tail.Count > 40) _tail.Dequeue();
         }
@@ -152,6 +178,15 @@ public sealed class HubProcess : IAsyncDisposable
                 : double.NaN;
         var status = File.ReadAllLines($"/proc/{_process.Id}/status");
         return (Read(status, "VmRSS:"), Read(status, "VmHWM:"));
+    }
+
+    /// <summary>CPU time (user + system) the hub has used so far, from /proc/&lt;pid&gt;/stat.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
     }
 
     public HttpClient Admin(int connections = 4) => Http.Client(BaseUrl, connections, AdminKey);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 
@@ -24,8 +25,9 @@ public static class IntakeScenario
         try
         {
             await using var hub = await HubProcess.StartAsync(hubDir, options.Settings([]), ct);
-            hubResult = await DriveAsync(hub.BaseUrl, concurrency, duration, warmup, "hub  ", ct);
+            hubResult = await DriveAsync(hub.BaseUrl, concurrency, duration, warmup, "hub  ", () => hub.CpuTime(), ct);
             if (hub.HasExited) throw new InvalidOperationException($"the hub died during the run:\n{hub.Tail}");
+            Report.Detail(hub.LogSummary);
         }
         finally
         {
@@ -37,7 +39,7 @@ public static class IntakeScenario
         try
         {
             await using var floor = await FloorServer.StartAsync(floorDir, ct);
-            floorResult = await DriveAsync(floor.BaseUrl, concurrency, duration, warmup, "floor", ct);
+            floorResult = await DriveAsync(floor.BaseUrl, concurrency, duration, warmup, "floor", () => Process.GetCurrentProcess().TotalProcessorTime, ct);
         }
         finally
         {
@@ -47,9 +49,9 @@ public static class IntakeScenario
         var hubSorted = hubResult.Latencies.Sorted();
         var floorSorted = floorResult.Latencies.Sorted();
         Report.Detail($"hub:   {hubResult.Ok} accepted, {hubResult.Failed} failed in {Report.F1(hubResult.Elapsed.TotalSeconds)} s; " +
-                      $"p50 {Report.Ms(Samples.Percentile(hubSorted, 50))} ms p99 {Report.Ms(Samples.Percentile(hubSorted, 99))} ms");
+                      $"p50 {Report.Ms(Samples.Percentile(hubSorted, 50))} ms p99 {Report.Ms(Samples.Percentile(hubSorted, 99))} ms; {hubResult.Note}");
         Report.Detail($"floor: {floorResult.Ok} accepted, {floorResult.Failed} failed in {Report.F1(floorResult.Elapsed.TotalSeconds)} s; " +
-                      $"p50 {Report.Ms(Samples.Percentile(floorSorted, 50))} ms p99 {Report.Ms(Samples.Percentile(floorSorted, 99))} ms");
+                      $"p50 {Report.Ms(Samples.Percentile(floorSorted, 50))} ms p99 {Report.Ms(Samples.Percentile(floorSorted, 99))} ms; {floorResult.Note}");
         var ratio = floorResult.Throughput > 0 ? hubResult.Throughput / floorResult.Throughput : double.NaN;
         Report.Summary($"intake: {Report.F0(hubResult.Throughput)} req/s p99 {Report.Ms(Samples.Percentile(hubSorted, 99))} ms | " +
                        $"floor: {Report.F0(floorResult.Throughput)} req/s | ratio: {Report.F2(ratio)}");
@@ -68,7 +70,7 @@ public static class IntakeScenario
 
     /// <summary>A short warm-up (JIT, connection pool, SQLite page cache), then the measured run on fresh counters.</summary>
     private static async Task<LoadResult> DriveAsync(Uri baseUrl, int concurrency, TimeSpan duration, TimeSpan warmup, string label,
-        CancellationToken ct)
+        Func<TimeSpan> cpu, CancellationToken ct)
     {
         using var http = Http.Client(baseUrl, concurrency, HubProcess.IntakeKey);
         long offset = 0;
@@ -85,6 +87,11 @@ public static class IntakeScenario
         var warm = await LoadGen.FixedConcurrencyAsync(concurrency, warmup, post, $"{label} warm-up", ct);
         Interlocked.Exchange(ref offset, 10_000_000);
         if (warm.Failed > 0 && warm.Ok == 0) return warm;
-        return await LoadGen.FixedConcurrencyAsync(concurrency, duration, post, label, ct);
+        var cpuBefore = cpu();
+        var result = await LoadGen.FixedConcurrencyAsync(concurrency, duration, post, label, ct);
+        var used = cpu() - cpuBefore;
+        result.Note = $"{Report.F2(used.TotalMilliseconds / Math.Max(1, result.Ok))} ms CPU per request " +
+                      $"({Report.F0(100 * used.TotalSeconds / result.Elapsed.TotalSeconds)} % of one core{(label == "floor" ? ", load generator included" : "")})";
+        return result;
     }
 }

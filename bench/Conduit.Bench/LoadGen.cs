@@ -68,6 +68,7 @@ public sealed class LoadResult
     public long Failed => Interlocked.Read(ref _failed);
     public TimeSpan Elapsed { get; set; }
     public string? FirstFailure { get; private set; }
+    public string? Note { get; set; }
     public double Throughput => Elapsed.TotalSeconds > 0 ? Ok / Elapsed.TotalSeconds : 0;
 
     public void Record(bool ok, double ms, string? failure = null)

@@ -19,7 +19,7 @@ public static class ScaleScenario
         var rows = options.Rows ?? (options.Smoke ? 20_000 : 1_000_000);
         var due = options.Due ?? (options.Smoke ? 2_000 : 100_000);
         var calls = options.Smoke ? 60 : 500;
-        var sweepLimit = TimeSpan.FromSeconds(options.DurationSeconds ?? (options.Smoke ? 30 : 90));
+        var sweepLimit = TimeSpan.FromSeconds(options.DurationSeconds ?? (options.Smoke ? 30 : 75));
         Report.Header("scale", $"{rows:N0} requests ({due:N0} due for expiry), then the sweep (limit {sweepLimit.TotalSeconds:0} s) and {calls} calls per read");
         var dataDir = HubProcess.NewDataDir("scale");
         try
@@ -69,6 +69,7 @@ public static class ScaleScenario
             Report.Detail($"list p50/p99 ms: first page {Report.Ms(first.Percentile(50))}/{Report.Ms(first.Percentile(99))}, " +
                           $"by cursor {Report.Ms(next.Percentile(50))}/{Report.Ms(next.Percentile(99))}, " +
                           $"by userId {Report.Ms(byUser.Percentile(50))}/{Report.Ms(byUser.Percentile(99))}; get {Report.Ms(get.Percentile(50))}/{Report.Ms(get.Percentile(99))}");
+            Report.Detail(hub.LogSummary);
             Report.Detail($"hub memory: VmRSS {Report.F0(rss)} MB, peak VmHWM {Report.F0(peak)} MB");
 
             var sweepText = sweep is { } took ? $"{Report.F1(took.TotalSeconds)} s" : $">{sweepLimit.TotalSeconds:0} s ({expired:N0} done)";
