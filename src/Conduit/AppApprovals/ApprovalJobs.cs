@@ -109,11 +109,13 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
         }
 
         var appType = request.AppType;
+        var learned = "";
         if (appType is null)
         {
             var found = await uem.FindAppTypeAsync(settings, request.AppId, ct);
             if (!found.Success) return FromFailure(found);
             appType = found.Value!;
+            learned = " (type looked up in UEM)";
             await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.AppType, appType), ct);
         }
 
@@ -132,7 +134,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
         var install = await uem.InstallAppAsync(settings, appType, request.AppId, request.DeviceId, ct);
         if (!install.Success) return FromFailure(install);
         return await DispatchedAsync(db, job, request,
-            $"install command for {appType} app {request.AppId} sent ({install.StatusCode}, {install.Elapsed.TotalMilliseconds:0} ms)", ct);
+            $"install command for {appType} app {request.AppId}{learned} sent ({install.StatusCode}, {install.Elapsed.TotalMilliseconds:0} ms)", ct);
     }
 
     private Task<JobResult> DispatchedAsync(ConduitDb db, Job job, AppRequest request, string detail, CancellationToken ct) =>

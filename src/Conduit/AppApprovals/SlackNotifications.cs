@@ -32,8 +32,12 @@ public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors,
             var result = await slack.PostMessageAsync(settings, text, blocks, null, ct);
             if (result.StatusCode == 429 && result.RetryAfter is { } ra) pacer.Pause(settings.WebhookUrl, time.GetUtcNow() + ra);
             if (!result.Success) return result.Retryable ? JobResult.Retry(result.FailureReason!, result.RetryAfter) : JobResult.Fail(result.FailureReason!);
+            db.AddTimeline(request.Id, time.GetUtcNow(), null, null, Target, $"message for {status} posted ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)");
         }
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.CompleteJobAsync(job, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return JobResult.Completed;
     }
 

@@ -156,6 +156,11 @@ public sealed partial class JobDispatcher(
                     .SetProperty(j => j.RunAt, again.At)
                     .SetProperty(j => j.Attempts, 0)
                     .SetProperty(j => j.LastError, again.Note), ct);
+                // Polling leaves a trace when what it saw changed, not every time it looked.
+                if (job.RequestId is { } polled && again.Note is not null && again.Note != job.LastError)
+                {
+                    db.AddTimeline(polled, now, null, null, target, again.Note);
+                }
                 break;
 
             case JobResult.RetryResult retry when job.Attempts + 1 < _options.MaxAttempts:

@@ -62,6 +62,29 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.Equal(["Submitted", "PendingApproval", "Approved", "InstallCommandDispatched", "Installed"], path);
     }
 
+    [Fact]
+    public async Task Polling_waits_for_the_device_traces_what_it_saw_and_ends_Installed_when_the_device_reports()
+    {
+        await using var slowUem = new UemSimulator(new UemSimulatorOptions { InstallDelay = TimeSpan.MaxValue });
+        await slowUem.StartAsync();
+        await using var hub = await TestHub.StartAsync();
+        await hub.ConfigureConnectorsAsync(slowUem, _serviceNow);
+        var id = await hub.SubmitAcceptedAsync(Requests.For(slowUem, deviceId: 12));
+        await hub.WaitForStatusAsync(id, "PendingApproval");
+        await _serviceNow.DecideAsync((await TicketForAsync(id)).SysId, approve: true);
+
+        var dispatched = await Eventually.GetAsync(() => hub.GetRequestAsync(id),
+            r => r["timeline"]!.AsArray().Any(t => t!["detail"]!.ToString().StartsWith("not installed yet")), null, "a polling trace");
+        Assert.Equal("InstallCommandDispatched", dispatched["status"]!.ToString());
+        Assert.Equal("Installing", dispatched["hubStatus"]!.ToString());
+        await Task.Delay(500); // several more polls, all seeing the same: one trace, not one per poll
+        Assert.Single((await hub.GetRequestAsync(id))["timeline"]!.AsArray(), t => t!["detail"]!.ToString().StartsWith("not installed yet"));
+
+        slowUem.ReportInstalled(101, 12);
+        await hub.WaitForStatusAsync(id, "Installed");
+        Assert.Equal(1, slowUem.InstallCount(101, 12));
+    }
+
     [Theory]
     [InlineData(201, "Public")]
     [InlineData(301, "Purchased")]
@@ -280,6 +303,10 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
             Assert.Contains(id.ToString(), m.BlocksJson);
         });
         Assert.Contains(messages, m => m.Text!.Contains("Installed"));
+        // Every outbound call leaves a trace in the request's timeline.
+        await Eventually.GetAsync(() => hub.GetRequestAsync(id),
+            r => r["timeline"]!.AsArray().Count(t => t!["actor"]!.ToString() == "Slack" && t["detail"]!.ToString().StartsWith("message for")) == 5,
+            null, "five Slack traces in the timeline");
     }
 
     private static JsonObject CallbackBody(Guid requestId, long deviceId, string status) => new()
