@@ -98,6 +98,9 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
     public override string Kind => JobKinds.InstallApp;
     public override string Target => "UEM";
 
+    /// <summary>App id → internal/public/purchased, learned once per app rather than with up to three GETs per request.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _appTypes = new();
+
     public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
     {
         var db = scope.GetRequiredService<ConduitDb>();
@@ -108,7 +111,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
             return JobResult.Retry("the UEM connector is not configured (PUT /api/v1/connectors/uem)");
         }
 
-        var appType = request.AppType;
+        var appType = request.AppType ?? _appTypes.GetValueOrDefault(request.AppId);
         var learned = "";
         if (appType is null)
         {
@@ -116,7 +119,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
             if (!found.Success) return FromFailure(found);
             appType = found.Value!;
             learned = " (type looked up in UEM)";
-            await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.AppType, appType), ct);
+            _appTypes[request.AppId] = appType;
         }
 
         // An earlier attempt may have reached UEM and died before recording it (timeout, crash): ask UEM before sending again.
@@ -126,22 +129,28 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
             if (!existing.Success) return FromFailure(existing);
             if (existing.Value is { InstallCommandExists: true })
             {
-                return await DispatchedAsync(db, job, request, "install command already present on the device (found after a retry)", ct);
+                return await DispatchedAsync(db, job, request, appType, "install command already present on the device (found after a retry)", ct);
             }
         }
 
         await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1), ct);
         var install = await uem.InstallAppAsync(settings, appType, request.AppId, request.DeviceId, ct);
+        if (install.StatusCode == 404 && learned.Length == 0 && _appTypes.TryRemove(request.AppId, out _))
+        {
+            // The remembered type may be stale (the app was replaced): look it up again on the next attempt.
+            return JobResult.Retry($"{install.FailureReason}; looking the app's type up again");
+        }
         if (!install.Success) return FromFailure(install);
-        return await DispatchedAsync(db, job, request,
+        return await DispatchedAsync(db, job, request, appType,
             $"install command for {appType} app {request.AppId}{learned} sent ({install.StatusCode}, {install.Elapsed.TotalMilliseconds:0} ms)", ct);
     }
 
-    private Task<JobResult> DispatchedAsync(ConduitDb db, Job job, AppRequest request, string detail, CancellationToken ct) =>
+    private Task<JobResult> DispatchedAsync(ConduitDb db, Job job, AppRequest request, string appType, string detail, CancellationToken ct) =>
         CompleteAsync(db, job, async () =>
         {
             var now = Time.GetUtcNow();
-            if (await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Approved], AppRequestStatus.InstallCommandDispatched, Target, detail, now, ct) is not null)
+            if (await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Approved], AppRequestStatus.InstallCommandDispatched, Target, detail, now, ct,
+                    s => s.SetProperty(r => r.AppType, appType)) is not null)
             {
                 db.EnqueueJob(JobKinds.PollInstall, request.Id, now + options.Value.InstallPollInterval, now);
                 signal.Notify();

@@ -9,8 +9,23 @@ namespace Conduit.Connectors;
 public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvider time)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("Conduit.Connectors.Secrets.v1");
-    private volatile bool _slackConfigured;
-    private volatile bool _slackKnown;
+
+    /// <summary>Decrypted settings as jobs use them, kept for a few seconds: every outbound job needs them, and reading
+    /// and decrypting the row each time was a database round trip per call. Saving on this node clears it at once;
+    /// another node's change shows within <see cref="CacheFor"/>.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Loaded? Value, long At)> _cache = new();
+    private static readonly long CacheFor = 5_000;
+
+    internal sealed record Loaded(StoredSettings Settings, StoredSecrets Secrets);
+
+    private async Task<Loaded?> CachedAsync(ConduitDb db, string kind, CancellationToken ct)
+    {
+        var now = Environment.TickCount64;
+        if (_cache.TryGetValue(kind, out var hit) && now - hit.At < CacheFor) return hit.Value;
+        var loaded = await LoadAsync(db, kind, ct) is { } c ? new Loaded(c.Settings, c.Secrets) : null;
+        _cache[kind] = (loaded, now);
+        return loaded;
+    }
 
     internal async Task<(StoredSettings Settings, StoredSecrets Secrets, Connector Row)?> LoadAsync(ConduitDb db, string kind, CancellationToken ct)
     {
@@ -35,14 +50,14 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
         row.ProtectedSecrets = _protector.Protect(JsonSerializer.Serialize(secrets));
         row.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        if (kind == ConnectorKinds.Slack) _slackKnown = false;
+        _cache.Clear();
     }
 
     public async Task<UemSettings?> GetUemAsync(ConduitDb db, CancellationToken ct) =>
-        await LoadAsync(db, ConnectorKinds.Uem, ct) is { } c ? ToUem(c.Settings, c.Secrets) : null;
+        await CachedAsync(db, ConnectorKinds.Uem, ct) is { } c ? ToUem(c.Settings, c.Secrets) : null;
 
     public async Task<ServiceNowSettings?> GetServiceNowAsync(ConduitDb db, CancellationToken ct) =>
-        await LoadAsync(db, ConnectorKinds.ServiceNow, ct) is { } c ? ToServiceNow(c.Settings, c.Secrets) : null;
+        await CachedAsync(db, ConnectorKinds.ServiceNow, ct) is { } c ? ToServiceNow(c.Settings, c.Secrets) : null;
 
     /// <summary>Complete UEM settings, or null while something required is missing.</summary>
     internal static UemSettings? ToUem(StoredSettings s, StoredSecrets x)
@@ -76,8 +91,8 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
 
     public async Task<SlackSettings?> GetSlackAsync(ConduitDb db, CancellationToken ct)
     {
-        var c = await LoadAsync(db, ConnectorKinds.Slack, ct);
-        return c is { Secrets.WebhookUrl: { } hook } ? new SlackSettings(new Uri(hook), c.Value.Settings.DefaultChannel) : null;
+        var c = await CachedAsync(db, ConnectorKinds.Slack, ct);
+        return c is { Secrets.WebhookUrl: { } hook } ? new SlackSettings(new Uri(hook), c.Settings.DefaultChannel) : null;
     }
 
     /// <summary>At start: every stored secret must decrypt with the key ring in the database. If the key ring was lost or
@@ -109,16 +124,11 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
                 "Conduit__Connectors__DiscardUnreadableSecrets=true to discard those secrets and enter them again.");
         }
         await db.SaveChangesAsync(ct);
-        _slackKnown = false;
+        _cache.Clear();
         log.LogWarning("Discarded the unreadable secrets of the {Connectors} connector(s); enter them again with PUT /api/v1/connectors/{{kind}}", which);
     }
 
-    /// <summary>Whether transitions should queue Slack messages; cached, refreshed when the Slack connector is saved.</summary>
-    public async ValueTask<bool> IsSlackConfiguredAsync(ConduitDb db, CancellationToken ct)
-    {
-        if (_slackKnown) return _slackConfigured;
-        _slackConfigured = await db.Connectors.AnyAsync(c => c.Kind == ConnectorKinds.Slack && c.ProtectedSecrets != null, ct);
-        _slackKnown = true;
-        return _slackConfigured;
-    }
+    /// <summary>Whether transitions should queue Slack messages (cached like the settings).</summary>
+    public async ValueTask<bool> IsSlackConfiguredAsync(ConduitDb db, CancellationToken ct) =>
+        await CachedAsync(db, ConnectorKinds.Slack, ct) is { Secrets.WebhookUrl: not null };
 }

@@ -86,7 +86,9 @@ public sealed class CrashRecoveryTests
             Assert.Equal(1, uem.InstallCount(app, device));
             Assert.NotNull(serviceNow.FindByRequestId(id.ToString()));
         }
-        Assert.Equal(accepted.Count, uem.InstallCommands.Count);
+        // A request the hub stored just before the kill may have lost its 202 on the way out: it still runs (it was
+        // committed), so there can be more installs than 202s seen — but never two for one request.
+        Assert.All(uem.InstallCommands.GroupBy(c => (c.AppId, c.DeviceId)), g => Assert.Single(g));
         try { Directory.Delete(dataDir, true); } catch (IOException) { }
     }
 
