@@ -88,6 +88,9 @@ public sealed class HubProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Extra environment variables for every hub process started from now on (--hub-env).</summary>
+    public static IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+
     private static string ConduitDll => Path.Combine(AppContext.BaseDirectory, "Conduit.dll");
 
     private static ProcessStartInfo Command(string verb, string dataDir, IEnumerable<KeyValuePair<string, string>> settings)
@@ -99,6 +102,7 @@ public sealed class HubProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDir,
         };
+        foreach (var (k, v) in Environment) info.Environment[k] = v;
         info.ArgumentList.Add(ConduitDll);
         info.ArgumentList.Add(verb);
         foreach (var (k, v) in settings) info.ArgumentList.Add($"--{k}={v}");

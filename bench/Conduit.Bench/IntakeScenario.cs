@@ -17,7 +17,7 @@ public static class IntakeScenario
     {
         var concurrency = options.Concurrency ?? (options.Smoke ? 16 : 64);
         var duration = options.Duration(20, 2);
-        var warmup = TimeSpan.FromSeconds(options.Smoke ? 0.5 : 2);
+        var warmup = TimeSpan.FromSeconds(options.Smoke ? 0.5 : 5);
         Report.Header("intake", $"POST /api/v1/app-requests, {concurrency} workers, {duration.TotalSeconds:0} s each against the hub and the floor");
 
         LoadResult hubResult;

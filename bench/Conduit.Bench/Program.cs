@@ -3,7 +3,7 @@ using Conduit.Bench;
 
 // conduit-bench: load driver for the hub. See docs/benchmarks.md.
 //   dotnet run -c Release --project bench/Conduit.Bench -- <intake|flow|scale|all> [--duration s] [--concurrency n]
-//       [--rate r] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]...
+//       [--rate r] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]... [--hub-env NAME=VALUE]...
 // Exit codes: 0 every scenario passed its checks, 1 a scenario failed (or the hub did not start), 2 usage error.
 
 BenchOptions options;
@@ -14,7 +14,7 @@ try
 catch (UsageException ex)
 {
     Console.Error.WriteLine($"conduit-bench: {ex.Message}");
-    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|all> [--duration s] [--concurrency n] [--rate r] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value]");
+    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|all> [--duration s] [--concurrency n] [--rate r] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE]");
     return 2;
 }
 
@@ -92,10 +92,14 @@ namespace Conduit.Bench
         /// <summary>Extra hub settings (--set Key=Value, repeatable), applied after the scenario's own.</summary>
         public IReadOnlyDictionary<string, string> HubSettings { get; init; } = new Dictionary<string, string>();
 
+        /// <summary>Environment variables for the hub process (--hub-env NAME=VALUE, repeatable), e.g. DOTNET_ThreadPool_ForceMinWorkerThreads=64.</summary>
+        public IReadOnlyDictionary<string, string> HubEnvironment { get; init; } = new Dictionary<string, string>();
+
         /// <summary>The scenario's hub settings with the --set overrides on top.</summary>
         public Dictionary<string, string> Settings(Dictionary<string, string> scenario)
         {
             foreach (var (k, v) in HubSettings) scenario[k] = v;
+            HubProcess.Environment = HubEnvironment;
             return scenario;
         }
 
@@ -125,6 +129,9 @@ namespace Conduit.Bench
                     "--set" => Value() is var kv && kv.Split('=', 2) is [var key, var value] && key.Length > 0
                         ? o with { HubSettings = new Dictionary<string, string>(o.HubSettings) { [key] = value } }
                         : throw new UsageException("--set needs Key=Value, e.g. --set Conduit:Jobs:Concurrency=8"),
+                    "--hub-env" => Value() is var ev && ev.Split('=', 2) is [var envName, var envValue] && envName.Length > 0
+                        ? o with { HubEnvironment = new Dictionary<string, string>(o.HubEnvironment) { [envName] = envValue } }
+                        : throw new UsageException("--hub-env needs NAME=VALUE"),
                     _ => throw new UsageException($"unknown option '{name}'"),
                 };
             }
