@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Conduit.Simulators;
 using Conduit.Tests.Infrastructure;
 
@@ -7,21 +6,8 @@ namespace Conduit.Tests.Connectors;
 /// <summary>`conduit connectors list|set|test` against a running hub, as an admin's script would use it.</summary>
 public sealed class ConnectorsCliTests
 {
-    private static async Task<(int Code, string Out, string Err)> ConduitAsync(string? stdin, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conduit.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["CONDUIT_ADMIN_KEY"] = TestHub.AdminKey;
-        using var p = Process.Start(info)!;
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> ConduitAsync(string? stdin, params string[] args) =>
+        ConduitCli.RunAsync(null, stdin, new Dictionary<string, string?> { ["CONDUIT_ADMIN_KEY"] = TestHub.AdminKey }, args);
 
     [Fact]
     public async Task Set_from_stdin_then_test_and_list_and_a_failing_test_exits_1()
@@ -59,14 +45,8 @@ public sealed class ConnectorsCliTests
     [Fact]
     public async Task Without_an_admin_key_it_is_a_usage_error()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conduit.dll"));
-        foreach (var a in new[] { "connectors", "list" }) info.ArgumentList.Add(a);
-        info.Environment.Remove("CONDUIT_ADMIN_KEY");
-        using var p = Process.Start(info)!;
-        var err = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.Equal(2, p.ExitCode);
-        Assert.Contains("CONDUIT_ADMIN_KEY", err);
+        var result = await ConduitCli.RunAsync(null, null, new Dictionary<string, string?> { ["CONDUIT_ADMIN_KEY"] = null }, "connectors", "list");
+        Assert.Equal(2, result.Code);
+        Assert.Contains("CONDUIT_ADMIN_KEY", result.Err);
     }
 }

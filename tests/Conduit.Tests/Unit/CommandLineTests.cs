@@ -1,22 +1,12 @@
-using System.Diagnostics;
+using Conduit.Tests.Infrastructure;
 
 namespace Conduit.Tests.Unit;
 
 /// <summary>The `conduit` executable: verbs and exit codes (DESIGN §6).</summary>
 public sealed class CommandLineTests
 {
-    private static async Task<(int Code, string Out, string Err)> RunAsync(string workDir, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conduit.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(string workDir, params string[] args) =>
+        ConduitCli.RunAsync(workDir, null, null, args);
 
     [Fact]
     public async Task Migrate_creates_the_schema_and_is_idempotent()
