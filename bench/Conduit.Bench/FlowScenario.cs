@@ -17,6 +17,7 @@ public static class FlowScenario
 {
     private static readonly string[] ActiveStatuses = ["Submitted", "PendingApproval", "Approved", "InstallCommandDispatched"];
     private static readonly string[] OtherFinal = ["Rejected", "Expired", "Error"];
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(20);
 
     public sealed record FlowRun(double Rate, long Offered, long Accepted, long Failed, int Installed, int Lost, int Duplicates,
         double Throughput, double E2eP50, double E2eP99, double CallbackP50, double CallbackP99, int CallbackSamples,
@@ -34,8 +35,9 @@ public static class FlowScenario
         if (options.Sweep) return await SweepAsync(options, ct);
         var rate = options.Rate ?? (options.Smoke ? 20 : 200);
         var duration = options.Duration(20, 3);
-        var drain = TimeSpan.FromSeconds(options.Smoke ? 20 : 60);
-        Report.Header("flow", $"{rate:0} flows/s offered for {duration.TotalSeconds:0} s, then up to {drain.TotalSeconds:0} s to drain");
+        var drain = TimeSpan.FromSeconds(options.Smoke ? 20 : 120);
+        Report.Header("flow", $"{rate:0} flows/s offered for {duration.TotalSeconds:0} s, then up to {drain.TotalSeconds:0} s to drain " +
+                              $"(less if nothing moves for {Stall.TotalSeconds:0} s)");
         var run = await RunOnceAsync(rate, duration, drain, options, ct);
         Details(run);
         Report.Summary(run.Line("flow"));
@@ -47,7 +49,7 @@ public static class FlowScenario
     {
         double[] rates = options.Smoke ? [10, 20] : [50, 100, 200, 400, 800];
         var duration = options.Duration(10, 2);
-        var drain = TimeSpan.FromSeconds(options.Smoke ? 15 : 30);
+        var drain = TimeSpan.FromSeconds(options.Smoke ? 15 : 120);
         Report.Header("flow", $"sweep over {string.Join(", ", rates)} flows/s, {duration.TotalSeconds:0} s each (fresh hub per rate), up to {drain.TotalSeconds:0} s drain");
         var runs = new List<FlowRun>();
         foreach (var rate in rates)
@@ -83,7 +85,7 @@ public static class FlowScenario
         var others = string.Join(", ", r.Others.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"));
         Report.Detail($"offered {r.Offered} at {r.Rate:0}/s: {r.Accepted} accepted, {r.Failed} failed, {r.Installed} Installed" +
                       (others.Length > 0 ? $", {others}" : "") + $"; intake→Installed p50 {Report.Ms(r.E2eP50)} ms p99 {Report.Ms(r.E2eP99)} ms; " +
-                      $"callback→dispatch over {r.CallbackSamples} flows; hub CPU {Report.F1(r.HubCpuPerFlowMs)} ms per Installed flow");
+                      $"callback→dispatch over {r.CallbackSamples} flows; hub CPU {(r.Installed > 0 ? Report.F1(r.HubCpuPerFlowMs) : "n/a")} ms per Installed flow");
     }
 
     public static async Task<FlowRun> RunOnceAsync(double rate, TimeSpan duration, TimeSpan drain, BenchOptions options, CancellationToken ct)
@@ -127,7 +129,7 @@ public static class FlowScenario
             var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count,7}", ct);
 
             using var admin = hub.Admin();
-            await DrainAsync(admin, uem, accepted.Count, drain, ct);
+            await DrainAsync(admin, uem, serviceNow, accepted.Count, drain, ct);
             var cpu = hub.CpuTime() - cpuBefore;
             Report.Detail(hub.LogSummary);
             var installed = await ListAsync(admin, "Installed", ct);
@@ -175,15 +177,28 @@ public static class FlowScenario
         }
     }
 
-    /// <summary>Waits until no request is in an active status (four limit=1 probes per check) or the drain time is up.</summary>
-    private static async Task DrainAsync(HttpClient admin, UemSimulator uem, int accepted, TimeSpan drain, CancellationToken ct)
+    /// <summary>
+    /// Waits until no request is in an active status (four limit=1 probes per check). Gives up when the drain time is up,
+    /// or earlier when neither ServiceNow nor UEM has received anything new for <see cref="Stall"/>: a backlog that is still being
+    /// worked off is waited for, requests that are stuck are not.
+    /// </summary>
+    private static async Task DrainAsync(HttpClient admin, UemSimulator uem, ServiceNowSimulator serviceNow, int accepted, TimeSpan drain,
+        CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var active = "?";
+        int Work() => serviceNow.Tickets.Count + uem.InstallCommands.Count; // tickets first (they queue ahead), then installs
+        var work = Work();
+        var lastChange = clock.Elapsed;
         using var progress = Progress.Start(() =>
             $"drain: {clock.Elapsed.TotalSeconds,4:0}/{drain.TotalSeconds:0} s  install commands {uem.InstallCommands.Count}/{accepted}  active: {active}");
-        while (clock.Elapsed < drain)
+        while (clock.Elapsed < drain && clock.Elapsed - lastChange < Stall)
         {
+            if (Work() is var now && now != work)
+            {
+                work = now;
+                lastChange = clock.Elapsed;
+            }
             var still = new List<string>();
             foreach (var status in ActiveStatuses)
             {
@@ -192,7 +207,9 @@ public static class FlowScenario
                 using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
                 if (json.RootElement.GetProperty("items").GetArrayLength() > 0) still.Add(status);
             }
+            var was = active;
             active = still.Count == 0 ? "none" : string.Join(",", still);
+            if (active != was) lastChange = clock.Elapsed;
             if (still.Count == 0) return;
             await Task.Delay(250, ct);
         }

@@ -53,7 +53,11 @@ public sealed class HubProcess : IAsyncDisposable
     {
         get
         {
-            lock (_tail) return $"hub log: {_warnings} warnings, {_errors} errors" + (_firstProblem is null ? "" : $" (first: {_firstProblem})");
+            lock (_tail)
+            {
+                var first = _firstProblem is { Length: > 160 } long ? long[..160] + "…" : _firstProblem;
+                return $"hub log: {_warnings} warnings, {_errors} errors" + (first is null ? "" : $" (first: {first})");
+            }
         }
     }
 

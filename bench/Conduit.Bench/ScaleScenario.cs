@@ -19,7 +19,7 @@ public static class ScaleScenario
         var rows = options.Rows ?? (options.Smoke ? 20_000 : 1_000_000);
         var due = options.Due ?? (options.Smoke ? 2_000 : 100_000);
         var calls = options.Smoke ? 60 : 500;
-        var sweepLimit = TimeSpan.FromSeconds(options.DurationSeconds ?? (options.Smoke ? 30 : 75));
+        var sweepLimit = TimeSpan.FromSeconds(options.DurationSeconds ?? (options.Smoke ? 30 : 60));
         Report.Header("scale", $"{rows:N0} requests ({due:N0} due for expiry), then the sweep (limit {sweepLimit.TotalSeconds:0} s) and {calls} calls per read");
         var dataDir = HubProcess.NewDataDir("scale");
         try
