@@ -55,7 +55,7 @@ public sealed class HubProcess : IAsyncDisposable
         {
             lock (_tail)
             {
-                var first = _firstProblem is { Length: > 160 } long ? long[..160] + "…" : _firstProblem;
+                var first = _firstProblem is { Length: > 160 } text ? text[..160] + "…" : _firstProblem;
                 return $"hub log: {_warnings} warnings, {_errors} errors" + (first is null ? "" : $" (first: {first})");
             }
         }
