@@ -14,6 +14,9 @@ namespace Conduit.Bench;
 /// </summary>
 public static class ScaleScenario
 {
+    /// <summary>The reads stop early after this long (a slow hub must not push the scenario past 3 minutes); the count is reported.</summary>
+    private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(40);
+
     public static async Task<bool> RunAsync(BenchOptions options, CancellationToken ct)
     {
         var rows = options.Rows ?? (options.Smoke ? 20_000 : 1_000_000);
@@ -50,7 +53,8 @@ public static class ScaleScenario
             var random = new Random(7);
             using (Progress.Start(() => $"reads: list {first.Count + next.Count + byUser.Count}/{3 * calls}  get {get.Count}/{calls}"))
             {
-                for (var i = 0; i < calls; i++)
+                var readClock = Stopwatch.StartNew();
+                for (var i = 0; i < calls && readClock.Elapsed < ReadLimit; i++)
                 {
                     var page = await TimedAsync(admin, "/api/v1/app-requests?status=PendingApproval&limit=50", first, ct);
                     cursor ??= page; // walk on through the pages by cursor; start over after the last one
@@ -66,6 +70,8 @@ public static class ScaleScenario
             var list = new Samples();
             foreach (var s in new[] { first, next, byUser }) foreach (var v in s.Sorted()) list.Add(v);
             var (rss, peak) = hub.Memory();
+            Report.Detail($"{get.Count} rounds of reads ({list.Count} list calls, {get.Count} gets), one at a time" +
+                          (get.Count < calls ? $", stopped at the {ReadLimit.TotalSeconds:0} s limit" : ""));
             Report.Detail($"list p50/p99 ms: first page {Report.Ms(first.Percentile(50))}/{Report.Ms(first.Percentile(99))}, " +
                           $"by cursor {Report.Ms(next.Percentile(50))}/{Report.Ms(next.Percentile(99))}, " +
                           $"by userId {Report.Ms(byUser.Percentile(50))}/{Report.Ms(byUser.Percentile(99))}; get {Report.Ms(get.Percentile(50))}/{Report.Ms(get.Percentile(99))}");
