@@ -64,7 +64,7 @@ public static class AppRequestsApi
         await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Submitted, now, ct);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
         }
         catch (DbUpdateException)
         {

@@ -67,27 +67,25 @@ public static class ApprovalCallbackApi
             }
 
             var to = decision.Approved ? AppRequestStatus.Approved : AppRequestStatus.Rejected;
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var moved = await lifecycle.MoveAsync(db, requestId, Undecided, to, $"ServiceNow ({decision.UpdatedBy})",
-                $"{decision.Status} by {decision.UpdatedBy}{(string.IsNullOrWhiteSpace(decision.Notes) ? "" : ": " + decision.Notes)}",
-                now, ct, s =>
-                {
-                    s.SetProperty(r => r.Decision, decision.Status);
-                    s.SetProperty(r => r.DecidedBy, decision.UpdatedBy);
-                    s.SetProperty(r => r.DecisionNotes, decision.Notes);
-                    s.SetProperty(r => r.DecidedAt, decision.UpdatedAt ?? now);
-                });
-            if (moved is null)
+            var applied = await db.WriteTransactionAsync(async c =>
             {
-                await tx.RollbackAsync(ct);
-                continue; // something else moved it in between: look again
-            }
+                var moved = await lifecycle.MoveAsync(db, requestId, Undecided, to, $"ServiceNow ({decision.UpdatedBy})",
+                    $"{decision.Status} by {decision.UpdatedBy}{(string.IsNullOrWhiteSpace(decision.Notes) ? "" : ": " + decision.Notes)}",
+                    now, c, s =>
+                    {
+                        s.SetProperty(r => r.Decision, decision.Status);
+                        s.SetProperty(r => r.DecidedBy, decision.UpdatedBy);
+                        s.SetProperty(r => r.DecisionNotes, decision.Notes);
+                        s.SetProperty(r => r.DecidedAt, decision.UpdatedAt ?? now);
+                    });
+                if (moved is null) return false; // nothing staged: the empty transaction commits nothing
 
-            // The decision is in: the expiry timer has nothing left to do.
-            await db.Jobs.Where(j => j.RequestId == requestId && j.Kind == JobKinds.Expire).ExecuteDeleteAsync(ct);
-            if (decision.Approved) db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+                // The decision is in: the expiry timer has nothing left to do.
+                await db.Jobs.Where(j => j.RequestId == requestId && j.Kind == JobKinds.Expire).ExecuteDeleteAsync(c);
+                if (decision.Approved) db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);
+                return true;
+            }, ct);
+            if (!applied) continue; // something else moved it in between: look again
             signal.Notify();
             return Results.Ok(AppRequestSummary.From(requestId, to));
         }

@@ -36,11 +36,11 @@ public abstract class ApprovalJob(Lifecycle lifecycle, TimeProvider time) : IJob
     /// <summary>Commits a transition together with the removal of the job that caused it.</summary>
     protected async Task<JobResult> CompleteAsync(ConduitDb db, Job job, Func<Task> effects, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await effects();
-        await db.CompleteJobAsync(job, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await db.WriteTransactionAsync(async c =>
+        {
+            await effects();
+            await db.CompleteJobAsync(job, c);
+        }, ct);
         return JobResult.Completed;
     }
 
@@ -133,7 +133,8 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
             }
         }
 
-        await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1), ct);
+        await db.WriteAsync(c => db.AppRequests.Where(r => r.Id == request.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1), c), ct);
         var install = await uem.InstallAppAsync(settings, appType, request.AppId, request.DeviceId, ct);
         if (install.StatusCode == 404 && learned.Length == 0 && _appTypes.TryRemove(request.AppId, out _))
         {
@@ -202,7 +203,7 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
             if (!device.Success) return device.As<DeviceAppState>();
             if (string.IsNullOrEmpty(device.Value)) return device.As<DeviceAppState>() with { Success = false, Retryable = false, FailureReason = $"UEM returned device {request.DeviceId} without a Uuid" };
             deviceUuid = device.Value;
-            await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.DeviceUuid, deviceUuid), ct);
+            await db.WriteAsync(c => db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.DeviceUuid, deviceUuid), c), ct);
             request.DeviceUuid = deviceUuid;
         }
         return await uem.GetDeviceAppAsync(settings, deviceUuid, request.AppName, request.PackageId, ct);

@@ -25,7 +25,7 @@ public sealed class CallbackTokens
             db.ServerSecrets.Add(stored);
             try
             {
-                await db.SaveChangesAsync(ct);
+                await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
             }
             catch (DbUpdateException)
             {

@@ -34,10 +34,7 @@ public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors,
             if (!result.Success) return result.Retryable ? JobResult.Retry(result.FailureReason!, result.RetryAfter) : JobResult.Fail(result.FailureReason!);
             db.AddTimeline(request.Id, time.GetUtcNow(), null, null, Target, $"message for {status} posted ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)");
         }
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.CompleteJobAsync(job, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await db.WriteTransactionAsync(c => db.CompleteJobAsync(job, c), ct);
         return JobResult.Completed;
     }
 

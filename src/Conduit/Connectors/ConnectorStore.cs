@@ -49,7 +49,7 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
         row.SettingsJson = JsonSerializer.Serialize(settings);
         row.ProtectedSecrets = _protector.Protect(JsonSerializer.Serialize(secrets));
         row.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
         _cache.Clear();
     }
 
@@ -123,7 +123,7 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
                 "the key ring (docs/operations.md, \"Data, backups and the key ring\"), or start once with " +
                 "Conduit__Connectors__DiscardUnreadableSecrets=true to discard those secrets and enter them again.");
         }
-        await db.SaveChangesAsync(ct);
+        await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
         _cache.Clear();
         log.LogWarning("Discarded the unreadable secrets of the {Connectors} connector(s); enter them again with PUT /api/v1/connectors/{{kind}}", which);
     }

@@ -148,51 +148,51 @@ public sealed partial class JobDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
         var now = time.GetUtcNow();
         var target = handler?.Target ?? "hub";
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        switch (result)
+        await db.WriteTransactionAsync(async ct =>
         {
-            case JobResult.RunAgainResult again:
-                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.RunAt, again.At)
-                    .SetProperty(j => j.Attempts, 0)
-                    .SetProperty(j => j.LastError, again.Note), ct);
-                // Polling leaves a trace when what it saw changed, not every time it looked.
-                if (job.RequestId is { } polled && again.Note is not null && again.Note != job.LastError)
-                {
-                    db.AddTimeline(polled, now, null, null, target, again.Note);
-                }
-                break;
+            switch (result)
+            {
+                case JobResult.RunAgainResult again:
+                    await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                        .SetProperty(j => j.RunAt, again.At)
+                        .SetProperty(j => j.Attempts, 0)
+                        .SetProperty(j => j.LastError, again.Note), ct);
+                    // Polling leaves a trace when what it saw changed, not every time it looked.
+                    if (job.RequestId is { } polled && again.Note is not null && again.Note != job.LastError)
+                    {
+                        db.AddTimeline(polled, now, null, null, target, again.Note);
+                    }
+                    break;
 
-            case JobResult.RetryResult retry when job.Attempts + 1 < _options.MaxAttempts:
-                var delay = BackoffDelay(job.Attempts + 1, retry.RetryAfter);
-                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.RunAt, now + delay)
-                    .SetProperty(j => j.Attempts, job.Attempts + 1)
-                    .SetProperty(j => j.LastError, retry.Reason), ct);
-                if (job.RequestId is { } rid)
-                {
-                    db.AddTimeline(rid, now, null, null, target,
-                        $"{retry.Reason}; attempt {job.Attempts + 1} of {_options.MaxAttempts}, retrying in {Format(delay)}");
-                }
-                break;
+                case JobResult.RetryResult retry when job.Attempts + 1 < _options.MaxAttempts:
+                    var delay = BackoffDelay(job.Attempts + 1, retry.RetryAfter);
+                    await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                        .SetProperty(j => j.RunAt, now + delay)
+                        .SetProperty(j => j.Attempts, job.Attempts + 1)
+                        .SetProperty(j => j.LastError, retry.Reason), ct);
+                    if (job.RequestId is { } rid)
+                    {
+                        db.AddTimeline(rid, now, null, null, target,
+                            $"{retry.Reason}; attempt {job.Attempts + 1} of {_options.MaxAttempts}, retrying in {Format(delay)}");
+                    }
+                    break;
 
-            default:
-                var reason = result switch
-                {
-                    JobResult.FailResult f => f.Reason,
-                    JobResult.RetryResult r => $"{r.Reason}; gave up after {_options.MaxAttempts} attempts",
-                    _ => "unknown outcome",
-                };
-                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.State, JobState.Dead)
-                    .SetProperty(j => j.Attempts, job.Attempts + 1)
-                    .SetProperty(j => j.LastError, reason), ct);
-                if (handler is not null) await handler.OnDeadAsync(db, job, reason, ct);
-                LogDead(job.Kind, job.Id, reason);
-                break;
-        }
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+                default:
+                    var reason = result switch
+                    {
+                        JobResult.FailResult f => f.Reason,
+                        JobResult.RetryResult r => $"{r.Reason}; gave up after {_options.MaxAttempts} attempts",
+                        _ => "unknown outcome",
+                    };
+                    await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                        .SetProperty(j => j.State, JobState.Dead)
+                        .SetProperty(j => j.Attempts, job.Attempts + 1)
+                        .SetProperty(j => j.LastError, reason), ct);
+                    if (handler is not null) await handler.OnDeadAsync(db, job, reason, ct);
+                    LogDead(job.Kind, job.Id, reason);
+                    break;
+            }
+        }, ct);
     }
 
     /// <summary>Exponential backoff with full jitter in [base·2^(n-1)/2, base·2^(n-1)], capped; never sooner than Retry-After.</summary>
