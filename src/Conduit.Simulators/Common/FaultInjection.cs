@@ -21,6 +21,10 @@ public sealed class FaultRule
     /// <summary>Abort the connection instead of answering.</summary>
     public bool DropConnection { get; init; }
 
+    /// <summary>Handle the request for real, then drop the connection instead of answering: the caller cannot know
+    /// whether its call took effect (the "lost answer" case that makes retries dangerous).</summary>
+    public bool DropResponse { get; init; }
+
     /// <summary>Apply to the next N matching calls, then stop; null means unlimited.</summary>
     public int? Count { get; init; }
 

@@ -109,6 +109,12 @@ public abstract class SimulatorBase : IAsyncDisposable
             context.Abort();
             return;
         }
+        if (rule.DropResponse)
+        {
+            await next(context).ConfigureAwait(false);
+            context.Abort();
+            return;
+        }
         if (rule.RetryAfterSeconds is { } retryAfter)
         {
             context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -85,6 +85,7 @@ public sealed class AppRequest
     public string? DecisionNotes { get; set; }
     public DateTimeOffset? DecidedAt { get; set; }
 
+    /// <summary>Install commands recorded for this request (1 once dispatched; never more, by design).</summary>
     public int InstallAttempts { get; set; }
     public string? ErrorReason { get; set; }
 

@@ -45,10 +45,14 @@ public static class ApprovalCallbackApi
         var (decision, errors) = Parse(doc!.RootElement, requestId, request.DeviceId);
         if (decision is null) return Results.ValidationProblem(errors, title: "The approval callback is not valid");
 
+        var current = (request.Status, request.Decision, request.DueDate);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var current = await db.AppRequests.AsNoTracking().Where(r => r.Id == requestId)
-                .Select(r => new { r.Status, r.Decision, r.DueDate }).FirstAsync(ct);
+            if (attempt > 0)
+            {
+                current = await db.AppRequests.AsNoTracking().Where(r => r.Id == requestId)
+                    .Select(r => ValueTuple.Create(r.Status, r.Decision, r.DueDate)).FirstAsync(ct);
+            }
 
             if (current.Decision is { } earlier)
             {
@@ -77,7 +81,7 @@ public static class ApprovalCallbackApi
                         s.SetProperty(r => r.DecidedBy, decision.UpdatedBy);
                         s.SetProperty(r => r.DecisionNotes, decision.Notes);
                         s.SetProperty(r => r.DecidedAt, decision.UpdatedAt ?? now);
-                    });
+                    }, known: current.Status);
                 if (moved is null) return false; // nothing staged: the empty transaction commits nothing
 
                 // The decision is in: the expiry timer has nothing left to do.

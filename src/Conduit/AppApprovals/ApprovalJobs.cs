@@ -78,7 +78,7 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
                 {
                     s.SetProperty(r => r.TicketNumber, ticket?.Number);
                     s.SetProperty(r => r.TicketSysId, ticket?.SysId);
-                });
+                }, known: request.Status);
             if (moved is null)
             {
                 // The decision overtook the ticket's answer (fast approvers, auto-approval): keep the ticket, add no transition.
@@ -92,11 +92,13 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
 }
 
 /// <summary>Approved → InstallCommandDispatched: exactly one install command per request.</summary>
-public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, ConnectorStore connectors,
+public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, UemDeviceUuids deviceUuids, ConnectorStore connectors,
     IOptions<AppApprovalOptions> options, JobSignal signal) : ApprovalJob(lifecycle, time)
 {
     public override string Kind => JobKinds.InstallApp;
     public override string Target => "UEM";
+
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
     /// <summary>App id → internal/public/purchased, learned once per app rather than with up to three GETs per request.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _appTypes = new();
@@ -122,10 +124,12 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
             _appTypes[request.AppId] = appType;
         }
 
-        // An earlier attempt may have reached UEM and died before recording it (timeout, crash): ask UEM before sending again.
-        if (request.InstallAttempts > 0)
+        // An earlier attempt may have reached UEM and died before recording it: a timeout in this process (the job was
+        // retried), or a crash of an earlier one (the job is older than this process). Then ask UEM before sending again.
+        // On the happy path nothing extra is read or written.
+        if (job.Attempts > 0 || job.CreatedAt < _startedAt)
         {
-            var existing = await PollInstallJob.ReadDeviceAppAsync(uem, settings, request, db, ct);
+            var existing = await PollInstallJob.ReadDeviceAppAsync(uem, deviceUuids, settings, request, ct);
             if (!existing.Success) return FromFailure(existing);
             if (existing.Value is { InstallCommandExists: true })
             {
@@ -133,8 +137,6 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
             }
         }
 
-        await db.WriteAsync(c => db.AppRequests.Where(r => r.Id == request.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1), c), ct);
         var install = await uem.InstallAppAsync(settings, appType, request.AppId, request.DeviceId, ct);
         if (install.StatusCode == 404 && learned.Length == 0 && _appTypes.TryRemove(request.AppId, out _))
         {
@@ -151,7 +153,11 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
         {
             var now = Time.GetUtcNow();
             if (await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Approved], AppRequestStatus.InstallCommandDispatched, Target, detail, now, ct,
-                    s => s.SetProperty(r => r.AppType, appType)) is not null)
+                    s =>
+                    {
+                        s.SetProperty(r => r.AppType, appType);
+                        s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1);
+                    }, known: request.Status) is not null)
             {
                 db.EnqueueJob(JobKinds.PollInstall, request.Id, now + options.Value.InstallPollInterval, now);
                 signal.Notify();
@@ -160,7 +166,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
 }
 
 /// <summary>InstallCommandDispatched → Installed: asks UEM every InstallPollInterval until the device reports the app.</summary>
-public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, ConnectorStore connectors,
+public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, UemDeviceUuids deviceUuids, ConnectorStore connectors,
     IOptions<AppApprovalOptions> options) : ApprovalJob(lifecycle, time)
 {
     public override string Kind => JobKinds.PollInstall;
@@ -173,13 +179,14 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
         if (request is null || request.Status != AppRequestStatus.InstallCommandDispatched) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
         if (await connectors.GetUemAsync(db, ct) is not { } settings) return JobResult.Retry("the UEM connector is not configured");
 
-        var state = await ReadDeviceAppAsync(uem, settings, request, db, ct);
+        var state = await ReadDeviceAppAsync(uem, deviceUuids, settings, request, ct);
         if (!state.Success) return FromFailure(state);
         var now = Time.GetUtcNow();
         if (state.Value is { IsInstalled: true })
         {
             return await CompleteAsync(db, job, () => Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.InstallCommandDispatched],
-                AppRequestStatus.Installed, Target, "the device reported the app installed", now, ct), ct);
+                AppRequestStatus.Installed, Target, "the device reported the app installed", now, ct,
+                s => s.SetProperty(r => r.DeviceUuid, request.DeviceUuid), known: request.Status), ct);
         }
         if (state.Value is { InstallFailed: true })
         {
@@ -193,17 +200,18 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
             $"not installed yet ({state.Value?.InstalledStatus ?? "app not listed"}, {state.Value?.LatestUemAction ?? "no action"})");
     }
 
-    /// <summary>Reads the app's state on the device, learning (and keeping) the device's UUID on first use.</summary>
-    internal static async Task<OutboundResult<DeviceAppState>> ReadDeviceAppAsync(UemClient uem, UemSettings settings, AppRequest request, ConduitDb db, CancellationToken ct)
+    /// <summary>Reads the app's state on the device, learning the device's UUID on first use.</summary>
+    internal static async Task<OutboundResult<DeviceAppState>> ReadDeviceAppAsync(UemClient uem, UemDeviceUuids deviceUuids, UemSettings settings, AppRequest request, CancellationToken ct)
     {
-        var deviceUuid = request.DeviceUuid;
+        var deviceUuid = request.DeviceUuid ?? deviceUuids.Get(request.DeviceId);
+        request.DeviceUuid = deviceUuid;
         if (deviceUuid is null)
         {
             var device = await uem.GetDeviceUuidAsync(settings, request.DeviceId, ct);
             if (!device.Success) return device.As<DeviceAppState>();
             if (string.IsNullOrEmpty(device.Value)) return device.As<DeviceAppState>() with { Success = false, Retryable = false, FailureReason = $"UEM returned device {request.DeviceId} without a Uuid" };
             deviceUuid = device.Value;
-            await db.WriteAsync(c => db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.DeviceUuid, deviceUuid), c), ct);
+            deviceUuids.Set(request.DeviceId, deviceUuid); // kept with the request when it reaches Installed
             request.DeviceUuid = deviceUuid;
         }
         return await uem.GetDeviceAppAsync(settings, deviceUuid, request.AppName, request.PackageId, ct);
@@ -231,4 +239,14 @@ public sealed class ExpireJob(Lifecycle lifecycle, TimeProvider time) : Approval
             }
         }, ct);
     }
+}
+
+/// <summary>Device id → UUID (UEM lists a device's apps by UUID): learned once per device, not once per poll.</summary>
+public sealed class UemDeviceUuids
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> _byId = new();
+
+    public string? Get(long deviceId) => _byId.GetValueOrDefault(deviceId);
+
+    public void Set(long deviceId, string uuid) => _byId[deviceId] = uuid;
 }

@@ -13,29 +13,37 @@ namespace Conduit.AppApprovals;
 /// </summary>
 public sealed class Lifecycle(ConnectorStore connectors)
 {
-    /// <summary>Returns the status the request left, or null when it was not in one of <paramref name="from"/>.</summary>
+    /// <summary>Returns the status the request left, or null when it was not in one of <paramref name="from"/>.
+    /// <paramref name="known"/> is the status the caller last read: tried first, it saves a read when it is still true,
+    /// and the guarded UPDATE matching no row means it was not, so the status is read and tried once more.</summary>
     public async Task<AppRequestStatus?> MoveAsync(
         ConduitDb db, Guid id, IReadOnlyCollection<AppRequestStatus> from, AppRequestStatus to,
         string actor, string detail, DateTimeOffset now, CancellationToken ct,
-        Action<UpdateSettersBuilder<AppRequest>>? also = null)
+        Action<UpdateSettersBuilder<AppRequest>>? also = null, AppRequestStatus? known = null)
     {
-        var current = await db.AppRequests.Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefaultAsync(ct);
-        if (current is not { } expected || !from.Contains(expected)) return null;
+        AppRequestStatus? moved = null;
+        if (known is { } guess && from.Contains(guess) && await UpdateAsync(guess)) moved = guess;
+        if (moved is null)
+        {
+            var current = await db.AppRequests.Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefaultAsync(ct);
+            if (current is not { } expected || expected == known || !from.Contains(expected) || !await UpdateAsync(expected)) return null;
+            moved = expected;
+        }
 
-        var rows = await db.AppRequests
-            .Where(r => r.Id == id && r.Status == expected)
-            .ExecuteUpdateAsync(s =>
-            {
-                s.SetProperty(r => r.Status, to);
-                s.SetProperty(r => r.UpdatedAt, now);
-                if (to.IsFinal()) s.SetProperty(r => r.ActiveKey, (string?)null);
-                also?.Invoke(s);
-            }, ct);
-        if (rows == 0) return null;
-
-        db.AddTimeline(id, now, expected, to, actor, detail);
+        db.AddTimeline(id, now, moved, to, actor, detail);
         await QueueNotificationAsync(db, id, to, now, ct);
-        return expected;
+        return moved;
+
+        async Task<bool> UpdateAsync(AppRequestStatus expected) =>
+            await db.AppRequests
+                .Where(r => r.Id == id && r.Status == expected)
+                .ExecuteUpdateAsync(s =>
+                {
+                    s.SetProperty(r => r.Status, to);
+                    s.SetProperty(r => r.UpdatedAt, now);
+                    if (to.IsFinal()) s.SetProperty(r => r.ActiveKey, (string?)null);
+                    also?.Invoke(s);
+                }, ct) == 1;
     }
 
     /// <summary>Queues the Slack message for a transition when a Slack connector is configured.</summary>

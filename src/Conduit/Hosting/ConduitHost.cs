@@ -92,6 +92,7 @@ public static class ConduitHost
         services.AddSingleton<Lifecycle>();
         services.AddSingleton<CallbackTokens>();
         services.AddSingleton<PublicUrls>();
+        services.AddSingleton<UemDeviceUuids>();
         services.AddSingleton<IJobHandler, CreateTicketJob>();
         services.AddSingleton<IJobHandler, InstallAppJob>();
         services.AddSingleton<IJobHandler, PollInstallJob>();

@@ -85,6 +85,23 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.Equal(1, slowUem.InstallCount(101, 12));
     }
 
+    [Fact]
+    public async Task An_install_whose_answer_was_lost_is_not_sent_twice()
+    {
+        // UEM takes the install command, then the connection drops before the 202 reaches the hub.
+        _uem.Faults.Add(new FaultRule { PathContains = "/install", Method = "POST", DropResponse = true, Count = 1 });
+        await using var hub = await HubAsync();
+        var id = await hub.SubmitAcceptedAsync(Requests.For(_uem, deviceId: 14));
+        await hub.WaitForStatusAsync(id, "PendingApproval");
+
+        await _serviceNow.DecideAsync((await TicketForAsync(id)).SysId, approve: true);
+        var installed = await hub.WaitForStatusAsync(id, "Installed");
+
+        Assert.Equal(1, _uem.Faults.Hits);
+        Assert.Equal(1, _uem.InstallCount(101, 14));
+        Assert.Contains(installed["timeline"]!.AsArray(), t => t!["detail"]!.ToString().Contains("already present on the device"));
+    }
+
     [Theory]
     [InlineData(201, "Public")]
     [InlineData(301, "Purchased")]
