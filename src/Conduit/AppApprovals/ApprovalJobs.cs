@@ -218,29 +218,6 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
     }
 }
 
-/// <summary>No decision by DueDate → Expired.</summary>
-public sealed class ExpireJob(Lifecycle lifecycle, TimeProvider time) : ApprovalJob(lifecycle, time)
-{
-    public override string Kind => JobKinds.Expire;
-    public override string Target => "hub";
-
-    public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
-    {
-        var db = scope.GetRequiredService<ConduitDb>();
-        return await CompleteAsync(db, job, async () =>
-        {
-            var now = Time.GetUtcNow();
-            var moved = await Lifecycle.MoveAsync(db, job.RequestId!.Value, [AppRequestStatus.Submitted, AppRequestStatus.PendingApproval],
-                AppRequestStatus.Expired, "hub", "no decision by the due date", now, ct);
-            if (moved is not null)
-            {
-                // The ticket no longer matters; an undelivered ticket creation must not run after expiry.
-                await db.Jobs.Where(j => j.RequestId == job.RequestId && j.Kind == JobKinds.CreateTicket).ExecuteDeleteAsync(ct);
-            }
-        }, ct);
-    }
-}
-
 /// <summary>Device id → UUID (UEM lists a device's apps by UUID): learned once per device, not once per poll.</summary>
 public sealed class UemDeviceUuids
 {

@@ -96,7 +96,6 @@ public static class ConduitHost
         services.AddSingleton<IJobHandler, CreateTicketJob>();
         services.AddSingleton<IJobHandler, InstallAppJob>();
         services.AddSingleton<IJobHandler, PollInstallJob>();
-        services.AddSingleton<IJobHandler, ExpireJob>();
         services.AddSingleton<IJobHandler, NotifySlackJob>();
         return builder;
     }
@@ -105,6 +104,7 @@ public static class ConduitHost
     {
         builder.Services.AddSingleton<JobSignal>();
         builder.Services.AddHostedService<JobDispatcher>();
+        builder.Services.AddHostedService<ExpirySweeper>();
         return builder;
     }
 
