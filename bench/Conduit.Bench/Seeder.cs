@@ -4,12 +4,12 @@ using Microsoft.Data.Sqlite;
 namespace Conduit.Bench;
 
 /// <summary>
-/// Bulk-seeds app_requests (and expiry jobs) straight into a database that `conduit migrate` created, before the hub
+/// Bulk-seeds app_requests straight into a database that `conduit migrate` created, before the hub
 /// starts. Columns follow src/Conduit/Storage/Migrations/*_Initial.cs: GUIDs as upper-case text (as EF Core writes
 /// them), statuses as their names, instants as Unix milliseconds, ActiveKey "user|device|app" while active, NULL once final.
 /// Layout over CreatedAt (oldest first, 400 days back to a minute ago):
-///  - newest (created in the last 14 days): PendingApproval, not yet due, with their pending expiry job;
-///  - <c>due</c> rows spread evenly over the older ones: PendingApproval past their DueDate, expiry job due → the sweep's work;
+///  - newest (created in the last 14 days): PendingApproval, not yet due (the hub schedules expiry by DueDate);
+///  - <c>due</c> rows spread evenly over the older ones: PendingApproval past their DueDate → the sweep's work;
 ///  - the rest final: Installed 60 %, Rejected 20 %, Expired 10 %, Error 10 %.
 /// </summary>
 public static class Seeder
@@ -60,13 +60,6 @@ public static class Seeder
             p[name] = insert.Parameters.Add(new SqliteParameter("$" + name, null));
         }
         insert.Prepare();
-        using var job = connection.CreateCommand();
-        job.Transaction = tx;
-        job.CommandText = "INSERT INTO jobs (Kind, RequestId, Payload, State, RunAt, Attempts, CreatedAt) VALUES ('approval.expire', $rid, NULL, 'Pending', $runAt, 0, $createdAt);";
-        var jRid = job.Parameters.Add(new SqliteParameter("$rid", null));
-        var jRunAt = job.Parameters.Add(new SqliteParameter("$runAt", null));
-        var jCreated = job.Parameters.Add(new SqliteParameter("$createdAt", null));
-        job.Prepare();
 
         var samples = new List<string>();
         var sampleUsers = new List<string>();
@@ -111,13 +104,6 @@ public static class Seeder
             p["attempts"].Value = status == "Installed" ? 1 : 0;
             p["error"].Value = status == "Error" ? "UEM reports the install failed (InstallCommandFailed)" : DBNull.Value;
             insert.ExecuteNonQuery();
-            if (active)
-            {
-                jRid.Value = id;
-                jRunAt.Value = dueDate;
-                jCreated.Value = created;
-                job.ExecuteNonQuery();
-            }
             if (i % 997 == 0) samples.Add(id);
             if (i % 1009 == 0) sampleUsers.Add(user);
             if (i % 50_000 == 0) progress($"seed: {i,9}/{rows} rows  {clock.Elapsed.TotalSeconds,5:0} s");

@@ -60,7 +60,6 @@ public static class AppRequestsApi
         db.AddTimeline(id, now, null, AppRequestStatus.Submitted, "intake",
             $"{intake.UserName} asked for {intake.AppName} on device {intake.DeviceId}; due {request.DueDate:u}");
         db.EnqueueJob(JobKinds.CreateTicket, id, now, now);
-        db.EnqueueJob(JobKinds.Expire, id, request.DueDate, now);
         await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Submitted, now, ct);
         try
         {

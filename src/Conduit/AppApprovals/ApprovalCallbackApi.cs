@@ -84,8 +84,6 @@ public static class ApprovalCallbackApi
                     }, known: current.Status);
                 if (moved is null) return false; // nothing staged: the empty transaction commits nothing
 
-                // The decision is in: the expiry timer has nothing left to do.
-                await db.Jobs.Where(j => j.RequestId == requestId && j.Kind == JobKinds.Expire).ExecuteDeleteAsync(c);
                 if (decision.Approved) db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);
                 return true;
             }, ct);

@@ -22,6 +22,5 @@ public static class JobKinds
     public const string CreateTicket = "servicenow.create-ticket";
     public const string InstallApp = "uem.install-app";
     public const string PollInstall = "uem.poll-install";
-    public const string Expire = "approval.expire";
     public const string NotifySlack = "slack.notify";
 }

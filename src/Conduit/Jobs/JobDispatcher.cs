@@ -77,7 +77,7 @@ public sealed partial class JobDispatcher(
         int skip;
         lock (_gate) skip = _inFlight.Count;
         var candidates = await db.Jobs.AsNoTracking()
-            .Where(j => j.State == JobState.Pending && j.RunAt <= now && j.Kind != JobKinds.Expire) // expiry: ExpirySweeper, in batches
+            .Where(j => j.State == JobState.Pending && j.RunAt <= now)
             .OrderBy(j => j.RunAt).ThenBy(j => j.Id)
             .Take(max + skip)
             .ToListAsync(ct);

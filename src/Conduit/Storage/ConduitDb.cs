@@ -35,6 +35,7 @@ public sealed class ConduitDb(DbContextOptions<ConduitDb> options) : DbContext(o
             e.HasKey(r => r.Id);
             e.HasIndex(r => r.ActiveKey).IsUnique();
             e.HasIndex(r => new { r.Status, r.CreatedAt });
+            e.HasIndex(r => new { r.Status, r.DueDate }); // the expiry sweep
             e.HasIndex(r => r.CreatedAt);
             e.HasIndex(r => new { r.UserId, r.CreatedAt });
             e.HasIndex(r => new { r.DeviceId, r.CreatedAt });

@@ -25,7 +25,7 @@ public sealed class ExpirySweepTests
         await Eventually.GetAsync(() => Task.FromResult(Count("SELECT COUNT(*) FROM app_requests WHERE Status = 'Expired'", hub)),
             n => n == count + 1, TimeSpan.FromSeconds(30), "the whole backlog to expire");
         Assert.Equal(count + 1, Count("SELECT COUNT(*) FROM timeline WHERE \"To\" = 'Expired'", hub));
-        Assert.Equal(0, Count("SELECT COUNT(*) FROM jobs WHERE Kind = 'approval.expire' AND RunAt <= " + time.GetUtcNow().ToUnixTimeMilliseconds(), hub));
+        Assert.Equal(0, Count("SELECT COUNT(*) FROM app_requests WHERE Status IN ('Submitted', 'PendingApproval') AND DueDate <= " + time.GetUtcNow().ToUnixTimeMilliseconds(), hub));
         Assert.Equal(1, Count("SELECT COUNT(*) FROM jobs WHERE Kind = 'servicenow.create-ticket'", hub)); // only the later request's
         var expired = await hub.GetRequestAsync(undecidedLater);
         Assert.Equal("Expired", expired["status"]!.ToString());

@@ -93,7 +93,7 @@ public sealed class IntakeValidationTests : IAsyncLifetime
         Assert.Equal("Pending", summary["hubStatus"]!.ToString());
         Assert.Equal($"/api/v1/app-requests/{summary["requestId"]}", response.Headers.Location!.ToString());
         Assert.Equal(1, CountRows("app_requests"));
-        Assert.Equal(2, CountRows("jobs")); // the ServiceNow ticket and the expiry, committed with the request
+        Assert.Equal(1, CountRows("jobs")); // the ServiceNow ticket, committed with the request (expiry is the row's DueDate)
     }
 
     [Fact]

@@ -145,6 +145,8 @@ namespace Conduit.Storage.Migrations
 
                     b.HasIndex("Status", "CreatedAt");
 
+                    b.HasIndex("Status", "DueDate");
+
                     b.HasIndex("UserId", "CreatedAt");
 
                     b.ToTable("app_requests", (string)null);
