@@ -20,15 +20,8 @@ public sealed class SimulatorConformanceTests
 {
     // ---------------------------------------------------------------- UEM
 
-    private static HttpClient UemClient(UemSimulator uem, string? user = null, string? password = null, string? tenant = null)
-    {
-        var client = new HttpClient { BaseAddress = uem.BaseUrl };
-        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user ?? uem.Options.UserName}:{password ?? uem.Options.Password}"));
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", credentials);
-        client.DefaultRequestHeaders.Add("aw-tenant-code", tenant ?? uem.Options.TenantCode);
-        client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        return client;
-    }
+    private static HttpClient UemClient(UemSimulator uem, string? user = null, string? password = null, string? tenant = null) =>
+        SimClients.Uem(uem, user, password, tenant);
 
     [Fact]
     public async Task Uem_wrong_password_gets_401_with_errorCode_1005()
@@ -212,16 +205,7 @@ public sealed class SimulatorConformanceTests
 
     // ---------------------------------------------------------------- ServiceNow
 
-    private static HttpClient ServiceNowClient(ServiceNowSimulator sn, bool authenticated = true)
-    {
-        var client = new HttpClient { BaseAddress = sn.BaseUrl };
-        if (authenticated)
-        {
-            var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{sn.Options.UserName}:{sn.Options.Password}"));
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", credentials);
-        }
-        return client;
-    }
+    private static HttpClient ServiceNowClient(ServiceNowSimulator sn, bool authenticated = true) => SimClients.ServiceNow(sn, authenticated);
 
     private static string ApprovalRequest(string requestId, string callbackUrl, string notes = "Need it for the Q3 drawings") => JsonSerializer.Serialize(new
     {

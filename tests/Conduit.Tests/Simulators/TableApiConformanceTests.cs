@@ -15,14 +15,7 @@ namespace Conduit.Tests.Simulators;
 /// <summary>The ServiceNow simulator's Table API against servicenow-and-slack.md §2, §4, §6 and §9.</summary>
 public sealed class TableApiConformanceTests
 {
-    private static HttpClient Client(ServiceNowSimulator sn)
-    {
-        var client = new HttpClient { BaseAddress = sn.BaseUrl };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{sn.Options.UserName}:{sn.Options.Password}")));
-        client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        return client;
-    }
+    private static HttpClient Client(ServiceNowSimulator sn) => SimClients.ServiceNow(sn);
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 

@@ -15,15 +15,7 @@ namespace Conduit.Tests.Simulators;
 /// <summary>UEM app search paging, app status, assignment rules, the Hub "Request" button and scale.</summary>
 public sealed class UemAppsConformanceTests
 {
-    private static HttpClient Client(UemSimulator uem)
-    {
-        var client = new HttpClient { BaseAddress = uem.BaseUrl };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{uem.Options.UserName}:{uem.Options.Password}")));
-        client.DefaultRequestHeaders.Add("aw-tenant-code", uem.Options.TenantCode);
-        client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        return client;
-    }
+    private static HttpClient Client(UemSimulator uem) => SimClients.Uem(uem);
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path) =>
         JsonDocument.Parse(await client.GetStringAsync(path)).RootElement.Clone();
