@@ -30,6 +30,11 @@ public abstract class ApprovalJob(Lifecycle lifecycle, TimeProvider time) : IJob
         }
     }
 
+    /// <summary>A connector that is not configured is not a failure of the call: the job waits (no attempt used, one
+    /// timeline line) and saving the connector wakes it (<see cref="JobDbExtensions.WakeJobsWaitingForAsync"/>).</summary>
+    protected JobResult WaitForConnector(string kind) =>
+        JobResult.RunAgainAt(time.GetUtcNow() + TimeSpan.FromMinutes(1), JobDbExtensions.WaitingFor(kind));
+
     protected static JobResult FromFailure<T>(OutboundResult<T> r) =>
         r.Retryable ? JobResult.Retry(r.FailureReason!, r.RetryAfter) : JobResult.Fail(r.FailureReason!);
 
@@ -62,7 +67,7 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
         if (request is null || request.Status.IsFinal()) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
         if (await connectors.GetServiceNowAsync(db, ct) is not { } settings)
         {
-            return JobResult.Retry("the ServiceNow connector is not configured (PUT /api/v1/connectors/servicenow)");
+            return WaitForConnector(ConnectorKinds.ServiceNow);
         }
 
         var result = await serviceNow.CreateApprovalTicketAsync(settings, ServiceNowPayload.Build(request, urls.CallbackUrl(request.Id)), ct);
@@ -110,7 +115,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
         if (request is null || request.Status != AppRequestStatus.Approved) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
         if (await connectors.GetUemAsync(db, ct) is not { } settings)
         {
-            return JobResult.Retry("the UEM connector is not configured (PUT /api/v1/connectors/uem)");
+            return WaitForConnector(ConnectorKinds.Uem);
         }
 
         var appType = request.AppType ?? _appTypes.GetValueOrDefault(request.AppId);
@@ -177,7 +182,7 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
         var db = scope.GetRequiredService<ConduitDb>();
         var request = await LoadAsync(db, job, ct);
         if (request is null || request.Status != AppRequestStatus.InstallCommandDispatched) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
-        if (await connectors.GetUemAsync(db, ct) is not { } settings) return JobResult.Retry("the UEM connector is not configured");
+        if (await connectors.GetUemAsync(db, ct) is not { } settings) return WaitForConnector(ConnectorKinds.Uem);
 
         var state = await ReadDeviceAppAsync(uem, deviceUuids, settings, request, ct);
         if (!state.Success) return FromFailure(state);

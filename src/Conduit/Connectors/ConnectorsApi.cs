@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conduit.Jobs;
 using Conduit.Security;
 using Conduit.Storage;
 using Conduit.Web;
@@ -41,7 +42,7 @@ public static class ConnectorsApi
     }
 
     public static async Task<IResult> PutAsync(string kind, HttpRequest http, ConduitDb db, ConnectorStore store, ConnectorHealth health,
-        IOptions<ConnectorOptions> options)
+        IOptions<ConnectorOptions> options, TimeProvider time, JobSignal signal)
     {
         kind = kind.ToLowerInvariant();
         if (!ConnectorKinds.All.Contains(kind)) return UnknownKind();
@@ -65,6 +66,7 @@ public static class ConnectorsApi
         if (input.Errors.Count > 0) return Results.ValidationProblem(input.Errors, title: $"The {kind} connector settings are not valid");
 
         await store.SaveAsync(db, kind, settings, secrets, ct);
+        if (await db.WriteAsync(c => db.WakeJobsWaitingForAsync(kind, time.GetUtcNow(), c), ct) > 0) signal.Notify();
         return Results.Ok(await ViewAsync(db, store, health, kind, input.Hints, ct));
     }
 

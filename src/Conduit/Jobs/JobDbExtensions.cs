@@ -13,6 +13,17 @@ public static class JobDbExtensions
         return job;
     }
 
+    /// <summary>The note of a job waiting for a connector to be configured.</summary>
+    public static string WaitingFor(string connectorKind) =>
+        $"waiting for the {connectorKind} connector to be configured (PUT /api/v1/connectors/{connectorKind})";
+
+    /// <summary>Makes the jobs that wait for this connector due now (called when it is saved).</summary>
+    public static Task<int> WakeJobsWaitingForAsync(this ConduitDb db, string connectorKind, DateTimeOffset now, CancellationToken ct)
+    {
+        var note = WaitingFor(connectorKind);
+        return db.Jobs.Where(j => j.State == JobState.Pending && j.LastError == note).ExecuteUpdateAsync(s => s.SetProperty(j => j.RunAt, now), ct);
+    }
+
     /// <summary>Deletes the finished job; call inside the transaction that commits the job's effects.</summary>
     public static Task<int> CompleteJobAsync(this ConduitDb db, Job job, CancellationToken ct) =>
         db.Jobs.Where(j => j.Id == job.Id).ExecuteDeleteAsync(ct);

@@ -86,6 +86,21 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_waits_for_an_unconfigured_connector_and_goes_on_as_soon_as_it_is_saved()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var id = await hub.SubmitAcceptedAsync(Requests.For(_uem));
+
+        var waiting = await Eventually.GetAsync(() => hub.GetRequestAsync(id),
+            r => r["timeline"]!.AsArray().Any(t => t!["detail"]!.ToString().StartsWith("waiting for the servicenow connector")), null, "a waiting note");
+        Assert.Equal("Submitted", waiting["status"]!.ToString()); // not Error: nothing failed, and no attempt was used up
+
+        await hub.ConfigureConnectorsAsync(_uem, _serviceNow);
+        // The job would look again after a minute; saving the connector wakes it now.
+        await hub.WaitForStatusAsync(id, "PendingApproval", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task An_install_whose_answer_was_lost_is_not_sent_twice()
     {
         // UEM takes the install command, then the connection drops before the 202 reaches the hub.
