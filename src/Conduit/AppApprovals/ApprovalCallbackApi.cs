@@ -71,6 +71,7 @@ public static class ApprovalCallbackApi
             }
 
             var to = decision.Approved ? AppRequestStatus.Approved : AppRequestStatus.Rejected;
+            Jobs.Job? install = null;
             var applied = await db.WriteTransactionAsync(async c =>
             {
                 var moved = await lifecycle.MoveAsync(db, requestId, Undecided, to, $"ServiceNow ({decision.UpdatedBy})",
@@ -84,11 +85,13 @@ public static class ApprovalCallbackApi
                     }, known: current.Status);
                 if (moved is null) return false; // nothing staged: the empty transaction commits nothing
 
-                if (decision.Approved) db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);
+                if (decision.Approved) install = db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);
                 return true;
             }, ct);
             if (!applied) continue; // something else moved it in between: look again
-            signal.Notify();
+            // The user is waiting for this install: it runs before the queue's backlog.
+            if (install is not null) signal.NotifyUrgent(install.Id);
+            else signal.Notify();
             return Results.Ok(AppRequestSummary.From(requestId, to));
         }
         return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Request is changing", detail: "Retry the callback.");

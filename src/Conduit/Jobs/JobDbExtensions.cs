@@ -33,6 +33,21 @@ public static class JobDbExtensions
 public sealed class JobSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _urgent = new();
+
+    /// <summary>A committed job someone is waiting for (an install after an approval): it runs before the backlog.</summary>
+    public void NotifyUrgent(long jobId)
+    {
+        _urgent.Enqueue(jobId);
+        Notify();
+    }
+
+    public List<long> TakeUrgent(int max)
+    {
+        var ids = new List<long>();
+        while (ids.Count < max && _urgent.TryDequeue(out var id)) ids.Add(id);
+        return ids;
+    }
 
     public void Notify()
     {

@@ -76,6 +76,11 @@ public sealed partial class JobDispatcher(
         var now = time.GetUtcNow();
         int skip;
         lock (_gate) skip = _inFlight.Count;
+        // Jobs someone is waiting for go first; the rest in the order they became due.
+        var urgentIds = signal.TakeUrgent(max);
+        var urgent = urgentIds.Count == 0
+            ? []
+            : await db.Jobs.AsNoTracking().Where(j => urgentIds.Contains(j.Id) && j.State == JobState.Pending).ToListAsync(ct);
         var candidates = await db.Jobs.AsNoTracking()
             .Where(j => j.State == JobState.Pending && j.RunAt <= now)
             .OrderBy(j => j.RunAt).ThenBy(j => j.Id)
@@ -84,7 +89,7 @@ public sealed partial class JobDispatcher(
         var claimed = new List<Job>(Math.Min(max, candidates.Count));
         lock (_gate)
         {
-            foreach (var job in candidates)
+            foreach (var job in urgent.Concat(candidates))
             {
                 if (claimed.Count == max) break;
                 if (_inFlight.Add(job.Id)) claimed.Add(job);
