@@ -37,7 +37,7 @@ public sealed class CrashRecoveryTests
         await using (first)
         {
             using var admin = first.Client(TestHub.AdminKey);
-            await ConfigureAsync(admin, uem, serviceNow);
+            await TestHub.ConfigureConnectorsAsync(admin, uem, serviceNow);
             using var intake = first.Client(TestHub.IntakeKey);
 
             // A steady stream of requests; the kill lands while earlier ones are at every stage of the flow.
@@ -90,18 +90,5 @@ public sealed class CrashRecoveryTests
         // committed), so there can be more installs than 202s seen — but never two for one request.
         Assert.All(uem.InstallCommands.GroupBy(c => (c.AppId, c.DeviceId)), g => Assert.Single(g));
         try { Directory.Delete(dataDir, true); } catch (IOException) { }
-    }
-
-    private static async Task ConfigureAsync(HttpClient admin, UemSimulator uem, ServiceNowSimulator serviceNow)
-    {
-        (await admin.PutAsJsonAsync("/api/v1/connectors/uem", new
-        {
-            baseUrl = uem.BaseUrl.ToString(), userName = uem.Options.UserName, password = uem.Options.Password, tenantCode = uem.Options.TenantCode,
-        })).EnsureSuccessStatusCode();
-        (await admin.PutAsJsonAsync("/api/v1/connectors/servicenow", new
-        {
-            baseUrl = serviceNow.BaseUrl.ToString(), userName = serviceNow.Options.UserName, password = serviceNow.Options.Password,
-            apiNamespace = serviceNow.Options.ApiNamespace,
-        })).EnsureSuccessStatusCode();
     }
 }

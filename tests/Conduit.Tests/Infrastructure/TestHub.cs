@@ -80,12 +80,17 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>Points the hub's three connectors at the simulators through the public API.</summary>
-    public async Task ConfigureConnectorsAsync(UemSimulator? uem, ServiceNowSimulator? serviceNow, SlackSimulator? slack = null, string? slackHook = null,
-        string? apiNamespace = null)
+    public Task ConfigureConnectorsAsync(UemSimulator? uem, ServiceNowSimulator? serviceNow, SlackSimulator? slack = null, string? slackHook = null,
+        string? apiNamespace = null) =>
+        ConfigureConnectorsAsync(Admin, uem, serviceNow, slack, slackHook, apiNamespace);
+
+    /// <summary>The same through any admin client, e.g. of a hub running as its own process.</summary>
+    public static async Task ConfigureConnectorsAsync(HttpClient admin, UemSimulator? uem, ServiceNowSimulator? serviceNow, SlackSimulator? slack = null,
+        string? slackHook = null, string? apiNamespace = null)
     {
         if (uem is not null)
         {
-            (await Admin.PutAsJsonAsync("/api/v1/connectors/uem", new
+            (await admin.PutAsJsonAsync("/api/v1/connectors/uem", new
             {
                 baseUrl = uem.BaseUrl.ToString(),
                 userName = uem.Options.UserName,
@@ -95,7 +100,7 @@ public sealed class TestHub : IAsyncDisposable
         }
         if (serviceNow is not null)
         {
-            (await Admin.PutAsJsonAsync("/api/v1/connectors/servicenow", new
+            (await admin.PutAsJsonAsync("/api/v1/connectors/servicenow", new
             {
                 baseUrl = serviceNow.BaseUrl.ToString(),
                 userName = serviceNow.Options.UserName,
@@ -105,7 +110,7 @@ public sealed class TestHub : IAsyncDisposable
         }
         if (slack is not null)
         {
-            (await Admin.PutAsJsonAsync("/api/v1/connectors/slack", new
+            (await admin.PutAsJsonAsync("/api/v1/connectors/slack", new
             {
                 webhookUrl = slackHook ?? slack.CreateWebhook(),
                 defaultChannel = "#app-approvals",
