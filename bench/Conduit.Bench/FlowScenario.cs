@@ -19,9 +19,16 @@ public static class FlowScenario
     private static readonly string[] OtherFinal = ["Rejected", "Expired", "Error"];
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(20);
 
+    /// <summary>Warm-up flows use devices and users from here up, so they never meet the measured ones.</summary>
+    private const int WarmUpOffset = 5_000_000;
+
+    /// <summary>Default: 15 s at the offered rate, at most 150 flows/s (so the warm-up itself always drains); smoke: 1 s.</summary>
+    private static (double Rate, TimeSpan Duration) WarmUp(BenchOptions options) =>
+        (Math.Min(options.Rate ?? 200, options.Smoke ? 10 : 150), TimeSpan.FromSeconds(options.WarmUpSeconds ?? (options.Smoke ? 1 : 15)));
+
     public sealed record FlowRun(double Rate, long Offered, long Accepted, long Failed, int Installed, int Lost, int Duplicates,
         double Throughput, double E2eP50, double E2eP99, double CallbackP50, double CallbackP99, int CallbackSamples,
-        IReadOnlyDictionary<string, int> Others, string? FirstFailure, double HubCpuPerFlowMs)
+        IReadOnlyDictionary<string, int> Others, string? FirstFailure, double HubCpuPerFlowMs, double BenchCpuPerFlowMs, int WarmUpFlows)
     {
         public string Line(string name) =>
             $"{name}: {Report.F0(Throughput)} flows/s | callback→dispatch p50 {Report.Ms(CallbackP50)} ms p99 {Report.Ms(CallbackP99)} ms | " +
@@ -85,7 +92,15 @@ public static class FlowScenario
         var others = string.Join(", ", r.Others.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"));
         Report.Detail($"offered {r.Offered} at {r.Rate:0}/s: {r.Accepted} accepted, {r.Failed} failed, {r.Installed} Installed" +
                       (others.Length > 0 ? $", {others}" : "") + $"; intake→Installed p50 {Report.Ms(r.E2eP50)} ms p99 {Report.Ms(r.E2eP99)} ms; " +
-                      $"callback→dispatch over {r.CallbackSamples} flows; hub CPU {(r.Installed > 0 ? Report.F1(r.HubCpuPerFlowMs) : "n/a")} ms per Installed flow");
+                      $"callback→dispatch over {r.CallbackSamples} flows (after {r.WarmUpFlows} warm-up flows)");
+        if (r.Installed > 0)
+        {
+            // What bounds throughput: every flow costs this much CPU on a machine with Environment.ProcessorCount cores.
+            var perFlow = r.HubCpuPerFlowMs + r.BenchCpuPerFlowMs;
+            Report.Detail($"CPU per Installed flow: hub {Report.F1(r.HubCpuPerFlowMs)} ms + simulators and driver {Report.F1(r.BenchCpuPerFlowMs)} ms " +
+                          $"= {Report.F1(perFlow)} ms → at most {Report.F0(Environment.ProcessorCount * 1000 / perFlow)} flows/s on {Environment.ProcessorCount} cores " +
+                          $"(simulators and driver alone: {Report.F0(Environment.ProcessorCount * 1000 / r.BenchCpuPerFlowMs)})");
+        }
     }
 
     public static async Task<FlowRun> RunOnceAsync(double rate, TimeSpan duration, TimeSpan drain, BenchOptions options, CancellationToken ct)
@@ -111,30 +126,36 @@ public static class FlowScenario
             await hub.ConfigureAsync(uem, serviceNow, ct);
 
             using var intake = Http.Client(hub.BaseUrl, 512, HubProcess.IntakeKey);
-            var accepted = new ConcurrentDictionary<Guid, DateTimeOffset>();
-            Operation submit = async (i, token) =>
+            using var admin = hub.Admin();
+
+            // Warm-up: a deployed hub runs for weeks, so its first seconds (tens of thousands of methods JIT-compiled and
+            // re-compiled by tiered compilation, pools and caches filling) are not what this scenario measures. Flows on
+            // other devices run first and are drained; they count towards duplicates, not towards the figures.
+            var warmAccepted = new ConcurrentDictionary<Guid, DateTimeOffset>();
+            var warmUp = WarmUp(options);
+            if (warmUp.Duration > TimeSpan.Zero)
             {
-                using var content = new ByteArrayContent(Report.IntakeBody(deviceId: i, userId: i));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                var sentAt = DateTimeOffset.UtcNow;
-                using var response = await intake.PostAsync("/api/v1/app-requests", content, token);
-                var body = await response.Content.ReadAsStringAsync(token);
-                if (response.StatusCode != HttpStatusCode.Accepted) return (false, $"{(int)response.StatusCode}: {body}");
-                using var json = JsonDocument.Parse(body);
-                accepted[json.RootElement.GetProperty("requestId").GetGuid()] = sentAt;
-                return (true, null);
-            };
+                await LoadGen.FixedRateAsync(warmUp.Rate, warmUp.Duration, Submit(warmAccepted, WarmUpOffset), $"warm-up {warmUp.Rate:0}/s",
+                    () => $"  installs {uem.InstallCommands.Count,7}", ct);
+                await DrainAsync(admin, uem, serviceNow, warmAccepted.Count, drain, ct);
+            }
+            var warmInstalls = uem.InstallCommands.Count;
+
+            var accepted = new ConcurrentDictionary<Guid, DateTimeOffset>();
+            var submit = Submit(accepted, 0);
             var start = DateTimeOffset.UtcNow;
             var cpuBefore = hub.CpuTime();
-            var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count,7}", ct);
+            var benchCpuBefore = Environment.CpuUsage.TotalTime;
+            var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count - warmInstalls,7}", ct);
 
-            using var admin = hub.Admin();
-            await DrainAsync(admin, uem, serviceNow, accepted.Count, drain, ct);
+            await DrainAsync(admin, uem, serviceNow, accepted.Count + warmInstalls, drain, ct);
             var cpu = hub.CpuTime() - cpuBefore;
+            var benchCpu = Environment.CpuUsage.TotalTime - benchCpuBefore;
             Report.Detail(hub.LogSummary);
             var installed = await ListAsync(admin, "Installed", ct);
             var others = new Dictionary<string, int>();
             foreach (var s in OtherFinal.Concat(ActiveStatuses)) others[s] = (await ListAsync(admin, s, ct)).Count;
+            var warmLost = warmAccepted.Keys.Count(id => !installed.ContainsKey(id));
 
             // End to end: from the moment the bench sent the request to the hub's Installed transition (same clock).
             var e2e = new Samples();
@@ -145,9 +166,9 @@ public static class FlowScenario
                 e2e.Add((row.UpdatedAt - sentAt).TotalMilliseconds);
                 if (row.UpdatedAt > lastInstalled) lastInstalled = row.UpdatedAt;
             }
-            var lost = accepted.Keys.Count(id => !installed.ContainsKey(id));
+            var lost = accepted.Keys.Count(id => !installed.ContainsKey(id)) + warmLost;
 
-            // Exactly once: counted from what the UEM simulator received, cross-checked with its per-pair counters.
+            // Exactly once: counted from what the UEM simulator received (warm-up included), cross-checked with its per-pair counters.
             var commands = uem.InstallCommands;
             var byPair = commands.GroupBy(c => (c.DeviceId, c.AppId)).ToDictionary(g => g.Key, g => g.ToList());
             var duplicates = Math.Max(byPair.Count(kv => kv.Value.Count > 1), byPair.Keys.Count(k => uem.InstallCount(k.AppId, k.DeviceId) > 1));
@@ -155,7 +176,7 @@ public static class FlowScenario
             // Callback → dispatch: the ticket's decision time (set just before the simulator POSTs the callback, so the
             // callback's own round trip is included) to the first install command UEM received for that device.
             var callback = new Samples();
-            foreach (var ticket in serviceNow.Tickets.Where(t => t.Approval == "approved"))
+            foreach (var ticket in serviceNow.Tickets.Where(t => t.Approval == "approved" && t.UUemDeviceId < WarmUpOffset))
             {
                 if (byPair.TryGetValue(((int)ticket.UUemDeviceId, 101), out var cmds))
                 {
@@ -169,7 +190,21 @@ public static class FlowScenario
                 span > 0 ? e2e.Count / span : 0,
                 Samples.Percentile(e2eSorted, 50), Samples.Percentile(e2eSorted, 99),
                 Samples.Percentile(cbSorted, 50), Samples.Percentile(cbSorted, 99), cbSorted.Length,
-                others, load.FirstFailure, cpu.TotalMilliseconds / Math.Max(1, e2e.Count));
+                others, load.FirstFailure, cpu.TotalMilliseconds / Math.Max(1, e2e.Count), benchCpu.TotalMilliseconds / Math.Max(1, e2e.Count),
+                warmAccepted.Count);
+
+            Operation Submit(ConcurrentDictionary<Guid, DateTimeOffset> into, int offset) => async (i, token) =>
+            {
+                using var content = new ByteArrayContent(Report.IntakeBody(deviceId: i + offset, userId: i + offset));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                var sentAt = DateTimeOffset.UtcNow;
+                using var response = await intake.PostAsync("/api/v1/app-requests", content, token);
+                var body = await response.Content.ReadAsStringAsync(token);
+                if (response.StatusCode != HttpStatusCode.Accepted) return (false, $"{(int)response.StatusCode}: {body}");
+                using var json = JsonDocument.Parse(body);
+                into[json.RootElement.GetProperty("requestId").GetGuid()] = sentAt;
+                return (true, null);
+            };
         }
         finally
         {

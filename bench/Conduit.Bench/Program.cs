@@ -3,7 +3,7 @@ using Conduit.Bench;
 
 // conduit-bench: load driver for the hub. See docs/benchmarks.md.
 //   dotnet run -c Release --project bench/Conduit.Bench -- <intake|flow|scale|uem|all> [--duration s] [--concurrency n]
-//       [--rate r] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]... [--hub-env NAME=VALUE]...
+//       [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]... [--hub-env NAME=VALUE]...
 // Exit codes: 0 every scenario passed its checks, 1 a scenario failed (or the hub did not start), 2 usage error.
 
 BenchOptions options;
@@ -14,7 +14,7 @@ try
 catch (UsageException ex)
 {
     Console.Error.WriteLine($"conduit-bench: {ex.Message}");
-    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|uem|all> [--duration s] [--concurrency n] [--rate r] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE]");
+    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|uem|all> [--duration s] [--concurrency n] [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE]");
     return 2;
 }
 
@@ -89,6 +89,7 @@ namespace Conduit.Bench
         public int? Rows { get; init; }
         public int? Due { get; init; }
         public bool Keep { get; init; }
+        public double? WarmUpSeconds { get; init; }
 
         /// <summary>Extra hub settings (--set Key=Value, repeatable), applied after the scenario's own.</summary>
         public IReadOnlyDictionary<string, string> HubSettings { get; init; } = new Dictionary<string, string>();
@@ -121,6 +122,7 @@ namespace Conduit.Bench
                     "--duration" => o with { DurationSeconds = Positive(Value(), name) },
                     "--concurrency" => o with { Concurrency = (int)Positive(Value(), name) },
                     "--rate" => o with { Rate = Positive(Value(), name) },
+                    "--warmup" => o with { WarmUpSeconds = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture) is var w and >= 0 ? w : throw new UsageException("--warmup must be 0 or more seconds") },
                     "--rows" => o with { Rows = (int)Positive(Value(), name) },
                     "--due" => o with { Due = (int)Positive(Value(), name) },
                     "--db" => o with { Db = Value().ToLowerInvariant() },
