@@ -56,19 +56,20 @@ public static class AppRequestsApi
             PackageId = intake.PackageId, AppVersion = intake.AppVersion, AppPlatform = intake.AppPlatform,
             CreatedAt = now, UpdatedAt = now, DueDate = now + options.Value.ApprovalTimeout,
         };
-        db.AppRequests.Add(request);
-        db.AddTimeline(id, now, null, AppRequestStatus.Submitted, "intake",
-            $"{intake.UserName} asked for {intake.AppName} on device {intake.DeviceId}; due {request.DueDate:u}");
-        db.EnqueueJob(JobKinds.CreateTicket, id, now, now);
-        await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Submitted, now, ct);
+        var submitted = $"{intake.UserName} asked for {intake.AppName} on device {intake.DeviceId}; due {request.DueDate:u}";
         try
         {
-            await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
+            await db.WriteAsync(async (db, c) =>
+            {
+                db.AppRequests.Add(request);
+                db.AddTimeline(id, now, null, AppRequestStatus.Submitted, "intake", submitted);
+                db.EnqueueJob(JobKinds.CreateTicket, id, now, now);
+                await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Submitted, now, c);
+            }, ct);
         }
         catch (DbUpdateException)
         {
             // Lost a race with an identical submission (same RequestId or same user+device+app): answer as if we had seen it first.
-            db.ChangeTracker.Clear();
             if (await ExistingOrConflictAsync(db, intake, ct) is { } raced) return raced;
             throw;
         }
@@ -79,21 +80,30 @@ public static class AppRequestsApi
 
     private static async Task<IResult?> ExistingOrConflictAsync(ConduitDb db, IntakeRequest intake, CancellationToken ct)
     {
-        if (intake.RequestId is { } rid &&
-            await db.AppRequests.AsNoTracking().Where(r => r.Id == rid).Select(r => (AppRequestStatus?)r.Status).FirstOrDefaultAsync(ct) is { } status)
+        if (intake.RequestId is { } rid && await StatusOf(db, rid, ct) is { } status)
         {
             return TypedResults.Ok(AppRequestSummary.From(rid, status));
         }
 
         var key = AppRequest.ActiveKeyFor(intake.UserId, intake.DeviceId, intake.AppId);
-        var active = await db.AppRequests.AsNoTracking().Where(r => r.ActiveKey == key)
-            .Select(r => new { r.Id, r.Status }).FirstOrDefaultAsync(ct);
+        var active = await ActiveFor(db, key, ct);
         if (active is null) return null;
         return Results.Problem(statusCode: StatusCodes.Status409Conflict,
             title: "An active request already exists",
             detail: $"User {intake.UserId} already has an active request ({active.Id}, {active.Status}) for app {intake.AppId} on device {intake.DeviceId}.",
             extensions: new Dictionary<string, object?> { ["requestId"] = active.Id, ["requestStatus"] = active.Status.ToString() });
     }
+
+    // Compiled once: intake runs these on every request.
+    private static readonly Func<ConduitDb, Guid, CancellationToken, Task<AppRequestStatus?>> StatusOf =
+        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) =>
+            db.AppRequests.AsNoTracking().Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefault());
+
+    private static readonly Func<ConduitDb, string, CancellationToken, Task<ActiveRequest?>> ActiveFor =
+        EF.CompileAsyncQuery((ConduitDb db, string key, CancellationToken ct) =>
+            db.AppRequests.AsNoTracking().Where(r => r.ActiveKey == key).Select(r => new ActiveRequest(r.Id, r.Status)).FirstOrDefault());
+
+    private sealed record ActiveRequest(Guid Id, AppRequestStatus Status);
 
     /// <summary>GET /api/v1/app-requests/{id}: the request, its ticket and its timeline.</summary>
     public static async Task<Results<Ok<AppRequestView>, ProblemHttpResult>> GetAsync(Guid requestId, ConduitDb db, CancellationToken ct)

@@ -24,6 +24,13 @@ public static class ApprovalCallbackApi
         public string Status => Approved ? "APPROVED" : "REJECTED";
     }
 
+    private sealed record Decidable(long DeviceId, AppRequestStatus Status, string? Decision, DateTimeOffset DueDate);
+
+    /// <summary>Compiled once: every callback reads this.</summary>
+    private static readonly Func<ConduitDb, Guid, CancellationToken, Task<Decidable?>> Read =
+        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) => db.AppRequests.AsNoTracking()
+            .Where(r => r.Id == id).Select(r => new Decidable(r.DeviceId, r.Status, r.Decision, r.DueDate)).FirstOrDefault());
+
     private static readonly AppRequestStatus[] Undecided = [AppRequestStatus.Submitted, AppRequestStatus.PendingApproval];
 
     public static async Task<IResult> HandleAsync(string token, HttpRequest http, ConduitDb db, CallbackTokens tokens, Lifecycle lifecycle,
@@ -36,10 +43,7 @@ public static class ApprovalCallbackApi
         using var _ = doc;
 
         var ct = CancellationToken.None; // a retried or dropped callback must not leave half a decision
-        var request = await db.AppRequests.AsNoTracking()
-            .Where(r => r.Id == requestId)
-            .Select(r => new { r.DeviceId, r.Status, r.Decision, r.DueDate })
-            .FirstOrDefaultAsync(ct);
+        var request = await Read(db, requestId, ct);
         if (request is null) return NotFound();
 
         var (decision, errors) = Parse(doc!.RootElement, requestId, request.DeviceId);
@@ -50,8 +54,8 @@ public static class ApprovalCallbackApi
         {
             if (attempt > 0)
             {
-                current = await db.AppRequests.AsNoTracking().Where(r => r.Id == requestId)
-                    .Select(r => ValueTuple.Create(r.Status, r.Decision, r.DueDate)).FirstAsync(ct);
+                var again = await Read(db, requestId, ct) ?? throw new InvalidOperationException($"request {requestId} vanished");
+                current = (again.Status, again.Decision, again.DueDate);
             }
 
             if (current.Decision is { } earlier)
@@ -72,7 +76,7 @@ public static class ApprovalCallbackApi
 
             var to = decision.Approved ? AppRequestStatus.Approved : AppRequestStatus.Rejected;
             Jobs.Job? install = null;
-            var applied = await db.WriteTransactionAsync(async c =>
+            var applied = await db.WriteAsync(async (db, c) =>
             {
                 var moved = await lifecycle.MoveAsync(db, requestId, Undecided, to, $"ServiceNow ({decision.UpdatedBy})",
                     $"{decision.Status} by {decision.UpdatedBy}{(string.IsNullOrWhiteSpace(decision.Notes) ? "" : ": " + decision.Notes)}",

@@ -39,18 +39,22 @@ public abstract class ApprovalJob(Lifecycle lifecycle, TimeProvider time) : IJob
         r.Retryable ? JobResult.Retry(r.FailureReason!, r.RetryAfter) : JobResult.Fail(r.FailureReason!);
 
     /// <summary>Commits a transition together with the removal of the job that caused it.</summary>
-    protected async Task<JobResult> CompleteAsync(ConduitDb db, Job job, Func<Task> effects, CancellationToken ct)
+    protected static async Task<JobResult> CompleteAsync(ConduitDb db, Job job, Func<ConduitDb, Task> effects, CancellationToken ct)
     {
-        await db.WriteTransactionAsync(async c =>
+        await db.WriteAsync(async (db, c) =>
         {
-            await effects();
+            await effects(db);
             await db.CompleteJobAsync(job, c);
         }, ct);
         return JobResult.Completed;
     }
 
     protected static Task<AppRequest?> LoadAsync(ConduitDb db, Job job, CancellationToken ct) =>
-        db.AppRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == job.RequestId, ct);
+        job.RequestId is { } id ? Load(db, id, ct) : Task.FromResult<AppRequest?>(null);
+
+    /// <summary>Compiled once: every job reads its request, and EF Core's per-call query pipeline showed in the profile.</summary>
+    private static readonly Func<ConduitDb, Guid, CancellationToken, Task<AppRequest?>> Load =
+        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) => db.AppRequests.AsNoTracking().FirstOrDefault(r => r.Id == id));
 }
 
 /// <summary>Submitted → PendingApproval: creates the ServiceNow ticket (DESIGN §3.1).</summary>
@@ -64,7 +68,7 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
     {
         var db = scope.GetRequiredService<ConduitDb>();
         var request = await LoadAsync(db, job, ct);
-        if (request is null || request.Status.IsFinal()) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
+        if (request is null || request.Status.IsFinal()) return await CompleteAsync(db, job, _ => Task.CompletedTask, ct);
         if (await connectors.GetServiceNowAsync(db, ct) is not { } settings)
         {
             return WaitForConnector(ConnectorKinds.ServiceNow);
@@ -75,7 +79,7 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
 
         var ticket = result.Value;
         var label = ticket?.Number ?? ticket?.SysId ?? "(no ticket number returned)";
-        return await CompleteAsync(db, job, async () =>
+        return await CompleteAsync(db, job, async db =>
         {
             var now = Time.GetUtcNow();
             var moved = await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Submitted], AppRequestStatus.PendingApproval, Target,
@@ -112,7 +116,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
     {
         var db = scope.GetRequiredService<ConduitDb>();
         var request = await LoadAsync(db, job, ct);
-        if (request is null || request.Status != AppRequestStatus.Approved) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
+        if (request is null || request.Status != AppRequestStatus.Approved) return await CompleteAsync(db, job, _ => Task.CompletedTask, ct);
         if (await connectors.GetUemAsync(db, ct) is not { } settings)
         {
             return WaitForConnector(ConnectorKinds.Uem);
@@ -154,7 +158,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
     }
 
     private Task<JobResult> DispatchedAsync(ConduitDb db, Job job, AppRequest request, string appType, string detail, CancellationToken ct) =>
-        CompleteAsync(db, job, async () =>
+        CompleteAsync(db, job, async db =>
         {
             var now = Time.GetUtcNow();
             if (await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Approved], AppRequestStatus.InstallCommandDispatched, Target, detail, now, ct,
@@ -181,7 +185,7 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
     {
         var db = scope.GetRequiredService<ConduitDb>();
         var request = await LoadAsync(db, job, ct);
-        if (request is null || request.Status != AppRequestStatus.InstallCommandDispatched) return await CompleteAsync(db, job, () => Task.CompletedTask, ct);
+        if (request is null || request.Status != AppRequestStatus.InstallCommandDispatched) return await CompleteAsync(db, job, _ => Task.CompletedTask, ct);
         if (await connectors.GetUemAsync(db, ct) is not { } settings) return WaitForConnector(ConnectorKinds.Uem);
 
         var state = await ReadDeviceAppAsync(uem, deviceUuids, settings, request, ct);
@@ -189,7 +193,7 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
         var now = Time.GetUtcNow();
         if (state.Value is { IsInstalled: true })
         {
-            return await CompleteAsync(db, job, () => Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.InstallCommandDispatched],
+            return await CompleteAsync(db, job, db => Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.InstallCommandDispatched],
                 AppRequestStatus.Installed, Target, "the device reported the app installed", now, ct,
                 s => s.SetProperty(r => r.DeviceUuid, request.DeviceUuid), known: request.Status), ct);
         }

@@ -22,15 +22,18 @@ public sealed class CallbackTokens
         if (stored is null)
         {
             stored = new ServerSecret { Name = KeyName, Value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
-            db.ServerSecrets.Add(stored);
+            var created = stored;
             try
             {
-                await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
+                await db.WriteAsync((db, _) =>
+                {
+                    db.ServerSecrets.Add(created);
+                    return Task.CompletedTask;
+                }, ct);
             }
             catch (DbUpdateException)
             {
                 // Another node created it first: use theirs.
-                db.ChangeTracker.Clear();
                 stored = await db.ServerSecrets.AsNoTracking().FirstAsync(s => s.Name == KeyName, ct);
             }
         }

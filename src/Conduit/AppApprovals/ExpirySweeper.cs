@@ -49,7 +49,7 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
         var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
         var now = time.GetUtcNow();
         var expired = 0;
-        var settled = await db.WriteTransactionAsync(async c =>
+        var settled = await db.WriteAsync(async (db, c) =>
         {
             // Read and update inside the write turn: nothing else writes in between, so what is read is what moves.
             var due = await db.AppRequests.AsNoTracking()

@@ -25,7 +25,7 @@ public sealed class Lifecycle(ConnectorStore connectors)
         if (known is { } guess && from.Contains(guess) && await UpdateAsync(guess)) moved = guess;
         if (moved is null)
         {
-            var current = await db.AppRequests.Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefaultAsync(ct);
+            var current = await StatusOf(db, id, ct);
             if (current is not { } expected || expected == known || !from.Contains(expected) || !await UpdateAsync(expected)) return null;
             moved = expected;
         }
@@ -45,6 +45,9 @@ public sealed class Lifecycle(ConnectorStore connectors)
                     also?.Invoke(s);
                 }, ct) == 1;
     }
+
+    private static readonly Func<ConduitDb, Guid, CancellationToken, Task<AppRequestStatus?>> StatusOf =
+        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) => db.AppRequests.Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefault());
 
     /// <summary>Queues the Slack message for a transition when a Slack connector is configured.</summary>
     public async Task QueueNotificationAsync(ConduitDb db, Guid id, AppRequestStatus to, DateTimeOffset now, CancellationToken ct)

@@ -18,6 +18,7 @@ public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors,
         var db = scope.GetRequiredService<ConduitDb>();
         var request = await db.AppRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == job.RequestId, ct);
         var settings = await connectors.GetSlackAsync(db, ct);
+        string? posted = null;
         if (request is not null && settings is not null && Enum.TryParse<AppRequestStatus>(job.Payload, out var status))
         {
             // Slack takes about one message a second per webhook: a burst waits for its slots instead of collecting 429s.
@@ -32,9 +33,14 @@ public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors,
             var result = await slack.PostMessageAsync(settings, text, blocks, null, ct);
             if (result.StatusCode == 429 && result.RetryAfter is { } ra) pacer.Pause(settings.WebhookUrl, time.GetUtcNow() + ra);
             if (!result.Success) return result.Retryable ? JobResult.Retry(result.FailureReason!, result.RetryAfter) : JobResult.Fail(result.FailureReason!);
-            db.AddTimeline(request.Id, time.GetUtcNow(), null, null, Target, $"message for {status} posted ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)");
+            posted = $"message for {status} posted ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)";
         }
-        await db.WriteTransactionAsync(c => db.CompleteJobAsync(job, c), ct);
+        var at = time.GetUtcNow();
+        await db.WriteAsync((db, c) =>
+        {
+            if (posted is not null) db.AddTimeline(request!.Id, at, null, null, Target, posted);
+            return db.CompleteJobAsync(job, c);
+        }, ct);
         return JobResult.Completed;
     }
 

@@ -40,16 +40,21 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
 
     internal async Task SaveAsync(ConduitDb db, string kind, StoredSettings settings, StoredSecrets secrets, CancellationToken ct)
     {
-        var row = await db.Connectors.FirstOrDefaultAsync(c => c.Kind == kind, ct);
-        if (row is null)
+        var settingsJson = JsonSerializer.Serialize(settings);
+        var protectedSecrets = _protector.Protect(JsonSerializer.Serialize(secrets));
+        var now = time.GetUtcNow();
+        await db.WriteAsync(async (db, c) =>
         {
-            row = new Connector { Kind = kind };
-            db.Connectors.Add(row);
-        }
-        row.SettingsJson = JsonSerializer.Serialize(settings);
-        row.ProtectedSecrets = _protector.Protect(JsonSerializer.Serialize(secrets));
-        row.UpdatedAt = time.GetUtcNow();
-        await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
+            var row = await db.Connectors.FirstOrDefaultAsync(r => r.Kind == kind, c);
+            if (row is null)
+            {
+                row = new Connector { Kind = kind };
+                db.Connectors.Add(row);
+            }
+            row.SettingsJson = settingsJson;
+            row.ProtectedSecrets = protectedSecrets;
+            row.UpdatedAt = now;
+        }, ct);
         _cache.Clear();
     }
 
@@ -99,7 +104,7 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
     /// replaced, say so and how to recover, rather than fail later on the first outbound call.</summary>
     public async Task VerifySecretsReadableAsync(ConduitDb db, bool discardUnreadable, ILogger log, CancellationToken ct)
     {
-        var rows = await db.Connectors.Where(c => c.ProtectedSecrets != null).ToListAsync(ct);
+        var rows = await db.Connectors.AsNoTracking().Where(c => c.ProtectedSecrets != null).ToListAsync(ct);
         var unreadable = new List<string>();
         foreach (var row in rows)
         {
@@ -110,7 +115,6 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
             catch (System.Security.Cryptography.CryptographicException)
             {
                 unreadable.Add(row.Kind);
-                if (discardUnreadable) row.ProtectedSecrets = null;
             }
         }
         if (unreadable.Count == 0) return;
@@ -123,7 +127,8 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
                 "the key ring (docs/operations.md, \"Data, backups and the key ring\"), or start once with " +
                 "Conduit__Connectors__DiscardUnreadableSecrets=true to discard those secrets and enter them again.");
         }
-        await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
+        await db.WriteAsync((db, c) => db.Connectors.Where(r => unreadable.Contains(r.Kind))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ProtectedSecrets, (string?)null), c), ct);
         _cache.Clear();
         log.LogWarning("Discarded the unreadable secrets of the {Connectors} connector(s); enter them again with PUT /api/v1/connectors/{{kind}}", which);
     }

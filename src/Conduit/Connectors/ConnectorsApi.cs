@@ -66,7 +66,7 @@ public static class ConnectorsApi
         if (input.Errors.Count > 0) return Results.ValidationProblem(input.Errors, title: $"The {kind} connector settings are not valid");
 
         await store.SaveAsync(db, kind, settings, secrets, ct);
-        if (await db.WriteAsync(c => db.WakeJobsWaitingForAsync(kind, time.GetUtcNow(), c), ct) > 0) signal.Notify();
+        if (await db.WriteAsync((db, c) => db.WakeJobsWaitingForAsync(kind, time.GetUtcNow(), c), ct) > 0) signal.Notify();
         return Results.Ok(await ViewAsync(db, store, health, kind, input.Hints, ct));
     }
 

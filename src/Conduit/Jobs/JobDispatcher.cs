@@ -153,7 +153,7 @@ public sealed partial class JobDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
         var now = time.GetUtcNow();
         var target = handler?.Target ?? "hub";
-        await db.WriteTransactionAsync(async ct =>
+        await db.WriteAsync(async (db, ct) =>
         {
             switch (result)
             {

@@ -64,8 +64,11 @@ public sealed class ApiKeyStore
         if (stored is not null) return Convert.FromHexString(stored.Hash);
 
         var key = Generate(name);
-        db.ApiKeys.Add(new ApiKey { Name = name, Hash = Convert.ToHexString(Hash(key)), CreatedAt = time.GetUtcNow() });
-        await db.WriteAsync(c => db.SaveChangesAsync(c), ct);
+        await db.WriteAsync((db, _) =>
+        {
+            db.ApiKeys.Add(new ApiKey { Name = name, Hash = Convert.ToHexString(Hash(key)), CreatedAt = time.GetUtcNow() });
+            return Task.CompletedTask;
+        }, ct);
         await console.WriteLineAsync($"Generated the {name} API key (shown only now; it is stored hashed): {key}");
         await console.WriteLineAsync($"  use it as 'Authorization: Bearer {key}', or set Conduit__{Capitalize(name)}ApiKey to choose your own.");
         return Hash(key);

@@ -20,7 +20,8 @@ public static class StorageSetup
         }
 
         var sqlite = PrepareSqlite(connectionString);
-        builder.Services.AddDbContext<ConduitDb>(o => ConfigureSqlite(o, sqlite));
+        // Pooled: a context is reset and reused rather than built (with its options and services) for every request and job.
+        builder.Services.AddDbContextPool<ConduitDb>(o => ConfigureSqlite(o, sqlite), poolSize: 256);
         return builder;
     }
 
@@ -74,11 +75,17 @@ public static class StorageSetup
             return Task.CompletedTask;
         }
 
+        /// <summary>The native connections (pooled by Microsoft.Data.Sqlite, reopened for every EF Core command) already set up.</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Applied = [];
+
         private static void Apply(DbConnection connection)
         {
+            var handle = (connection as SqliteConnection)?.Handle;
+            if (handle is not null && Applied.TryGetValue(handle, out _)) return;
             using var cmd = connection.CreateCommand();
             cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
             cmd.ExecuteNonQuery();
+            if (handle is not null) Applied.AddOrUpdate(handle, handle);
         }
     }
 }

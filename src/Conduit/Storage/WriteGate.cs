@@ -1,57 +1,194 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Conduit.Storage;
 
 /// <summary>
-/// SQLite has one write lock per database file. Writers that collide wait in SQLite's busy handler, which sleeps
-/// (1, 2, 5 … 100 ms) on a thread-pool thread; under load most of the hub's time went there (docs/benchmarks.md).
-/// So every write in this process takes its turn here first, in order, without sleeping: SQLite then never sees two
-/// writers from us. Reads are not gated (WAL lets them run beside the writer).
+/// Every write of this process to a database goes through here, and is <b>group-committed</b>: one writer per database
+/// takes the writes that are waiting (up to <see cref="MaxBatch"/>), runs each in its own savepoint inside one
+/// transaction, commits once, and only then completes them. A caller's write is therefore durable (committed, WAL,
+/// synchronous=NORMAL: it survives kill -9) before its task completes, exactly as with a transaction of its own, but
+/// a busy hub pays the commit — the WAL append of every touched page, the lock, the fixed cost per transaction — once
+/// per group instead of once per write. Nobody waits for a group to fill: a write that arrives at an idle writer runs
+/// at once; the next group is whatever queued meanwhile.
+/// <para>
+/// A write that throws is rolled back to its savepoint and fails alone; the others of its group commit. When the
+/// commit itself fails, every write of the group fails (nothing of it was stored). Writes run in arrival order, so a
+/// write sees the effects of every write before it. SQLite allows one writer per file anyway: here it never sees two
+/// from us, and never sleeps in its busy handler (docs/architecture.md, "Writes").
+/// </para>
 /// </summary>
 public static class WriteGate
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new();
+    /// <summary>At most this many writes share a transaction.</summary>
+    public const int MaxBatch = 128;
 
-    private static SemaphoreSlim For(ConduitDb db) => Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+    private static readonly ConcurrentDictionary<string, GroupWriter> Writers = new();
+    private static readonly AsyncLocal<bool> InsideWrite = new();
 
-    /// <summary>Runs one write (a SaveChanges, an ExecuteUpdate) in this database's turn.</summary>
-    public static async Task<T> WriteAsync<T>(this ConduitDb db, Func<CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="work"/> in this database's writer, on the writer's own context (the <see cref="ConduitDb"/>
+    /// passed in: stage entities and run ExecuteUpdate/ExecuteDelete on it, not on the caller's context), saves what it
+    /// staged, and completes once the group it ran in is committed. <paramref name="work"/> must only touch the
+    /// database: no network calls (it holds up every write queued behind it) and no nested WriteAsync.
+    /// </summary>
+    public static Task<T> WriteAsync<T>(this ConduitDb db, Func<ConduitDb, CancellationToken, Task<T>> work, CancellationToken ct)
     {
-        var gate = For(db);
-        await gate.WaitAsync(ct);
-        try
+        if (InsideWrite.Value) throw new InvalidOperationException("WriteAsync was called from inside a write: use the ConduitDb the write was given.");
+        var options = db.GetService<IDbContextOptions>();
+        var writer = Writers.GetOrAdd(db.Database.GetConnectionString() ?? "", static (_, o) => new GroupWriter((DbContextOptions<ConduitDb>)o), options);
+        var op = new WriteOp<T>(work, ct);
+        writer.Enqueue(op);
+        return op.Task;
+    }
+
+    public static Task WriteAsync(this ConduitDb db, Func<ConduitDb, CancellationToken, Task> work, CancellationToken ct) =>
+        db.WriteAsync(async (w, c) =>
         {
-            return await work(ct);
+            await work(w, c);
+            return true;
+        }, ct);
+
+    /// <summary>How many groups and writes the writer of <paramref name="db"/>'s database has committed (tests, diagnostics).</summary>
+    public static (long Groups, long Writes) Committed(ConduitDb db) =>
+        Writers.TryGetValue(db.Database.GetConnectionString() ?? "", out var w) ? (Interlocked.Read(ref w.Groups), Interlocked.Read(ref w.Writes)) : (0, 0);
+
+    private abstract class WriteOp(CancellationToken ct)
+    {
+        public CancellationToken Ct { get; } = ct;
+        public abstract Task RunAsync(ConduitDb db);
+        public abstract void Complete();
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class WriteOp<T>(Func<ConduitDb, CancellationToken, Task<T>> work, CancellationToken ct) : WriteOp(ct)
+    {
+        // Callers continue on the thread pool, never inline on the writer's loop.
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _done.Task;
+
+        public override async Task RunAsync(ConduitDb db)
+        {
+            _result = await work(db, Ct);
+            await db.SaveChangesAsync(Ct);
         }
-        finally
+
+        public override void Complete() => _done.TrySetResult(_result!);
+
+        public override void Fail(Exception ex)
         {
-            gate.Release();
+            if (ex is OperationCanceledException && Ct.IsCancellationRequested) _done.TrySetCanceled(Ct);
+            else _done.TrySetException(ex);
         }
     }
 
-    public static Task WriteAsync(this ConduitDb db, Func<CancellationToken, Task> work, CancellationToken ct) =>
-        db.WriteAsync(async c =>
-        {
-            await work(c);
-            return true;
-        }, ct);
+    private sealed class GroupWriter
+    {
+        private static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(5);
+        private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly DbContextOptions<ConduitDb> _options;
+        public long Groups;
+        public long Writes;
 
-    /// <summary>Runs <paramref name="work"/> and saves what it staged, in one transaction, in this database's turn.</summary>
-    public static Task<T> WriteTransactionAsync<T>(this ConduitDb db, Func<CancellationToken, Task<T>> work, CancellationToken ct) =>
-        db.WriteAsync(async c =>
+        public GroupWriter(DbContextOptions<ConduitDb> options)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(c);
-            var result = await work(c);
-            await db.SaveChangesAsync(c);
-            await tx.CommitAsync(c);
-            return result;
-        }, ct);
+            _options = options;
+            _ = Task.Run(LoopAsync);
+        }
 
-    public static Task WriteTransactionAsync(this ConduitDb db, Func<CancellationToken, Task> work, CancellationToken ct) =>
-        db.WriteTransactionAsync(async c =>
+        public void Enqueue(WriteOp op) => _queue.Writer.TryWrite(op);
+
+        private async Task LoopAsync()
         {
-            await work(c);
-            return true;
-        }, ct);
+            InsideWrite.Value = true;
+            var reader = _queue.Reader;
+            var group = new List<WriteOp>(MaxBatch);
+            ConduitDb? db = null;
+            while (true)
+            {
+                if (db is not null && !reader.TryPeek(out _))
+                {
+                    // Idle: keep the connection for a while, then let the file go (tests delete theirs; backups copy it).
+                    using var idle = new CancellationTokenSource(IdleClose);
+                    try
+                    {
+                        await reader.WaitToReadAsync(idle.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        await db.DisposeAsync();
+                        db = null;
+                    }
+                }
+                await reader.WaitToReadAsync();
+
+                group.Clear();
+                while (group.Count < MaxBatch && reader.TryRead(out var op))
+                {
+                    if (op.Ct.IsCancellationRequested) op.Fail(new OperationCanceledException(op.Ct));
+                    else group.Add(op);
+                }
+                if (group.Count == 0) continue;
+
+                try
+                {
+                    db ??= await OpenAsync();
+                    await RunGroupAsync(db, group);
+                }
+                catch (Exception ex)
+                {
+                    // The transaction did not commit (or could not begin): nothing of this group was stored.
+                    foreach (var op in group) op.Fail(ex);
+                    if (db is not null) await db.DisposeAsync();
+                    db = null;
+                }
+            }
+        }
+
+        private async Task<ConduitDb> OpenAsync()
+        {
+            var db = new ConduitDb(_options);
+            // Each write has its own savepoint; EF Core's automatic one inside SaveChanges would only add statements.
+            db.Database.AutoSavepointsEnabled = false;
+            db.ChangeTracker.AutoDetectChangesEnabled = true;
+            await db.Database.OpenConnectionAsync();
+            return db;
+        }
+
+        private async Task RunGroupAsync(ConduitDb db, List<WriteOp> group)
+        {
+            var ok = new List<WriteOp>(group.Count);
+            await using (var tx = await db.Database.BeginTransactionAsync())
+            {
+                foreach (var op in group)
+                {
+                    await tx.CreateSavepointAsync("w");
+                    try
+                    {
+                        await op.RunAsync(db);
+                        await tx.ReleaseSavepointAsync("w");
+                        ok.Add(op);
+                    }
+                    catch (Exception ex)
+                    {
+                        await tx.RollbackToSavepointAsync("w");
+                        await tx.ReleaseSavepointAsync("w");
+                        op.Fail(ex);
+                    }
+                    finally
+                    {
+                        db.ChangeTracker.Clear();
+                    }
+                }
+                await tx.CommitAsync();
+            }
+            Interlocked.Increment(ref Groups);
+            Interlocked.Add(ref Writes, ok.Count);
+            foreach (var op in ok) op.Complete();
+        }
+    }
 }
