@@ -63,6 +63,7 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
 {
     public override string Kind => JobKinds.CreateTicket;
     public override string Target => "ServiceNow";
+    public string? Connector => ConnectorKinds.ServiceNow;
 
     public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
     {
@@ -106,6 +107,7 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
 {
     public override string Kind => JobKinds.InstallApp;
     public override string Target => "UEM";
+    public string? Connector => ConnectorKinds.Uem;
 
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
@@ -180,6 +182,7 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
 {
     public override string Kind => JobKinds.PollInstall;
     public override string Target => "UEM";
+    public string? Connector => ConnectorKinds.Uem;
 
     public override async Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct)
     {

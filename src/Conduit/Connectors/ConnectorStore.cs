@@ -58,6 +58,15 @@ public sealed class ConnectorStore(IDataProtectionProvider protection, TimeProvi
         _cache.Clear();
     }
 
+    /// <summary>Whether the connector has everything its calls need (cached like the settings themselves).</summary>
+    public async Task<bool> IsConfiguredAsync(ConduitDb db, string kind, CancellationToken ct) => kind switch
+    {
+        ConnectorKinds.Uem => await GetUemAsync(db, ct) is not null,
+        ConnectorKinds.ServiceNow => await GetServiceNowAsync(db, ct) is not null,
+        ConnectorKinds.Slack => await GetSlackAsync(db, ct) is not null,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown connector kind"),
+    };
+
     public async Task<UemSettings?> GetUemAsync(ConduitDb db, CancellationToken ct) =>
         await CachedAsync(db, ConnectorKinds.Uem, ct) is { } c ? ToUem(c.Settings, c.Secrets) : null;
 

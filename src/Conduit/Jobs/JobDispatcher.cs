@@ -14,12 +14,15 @@ public sealed partial class JobDispatcher(
     IServiceScopeFactory scopes,
     IEnumerable<IJobHandler> handlers,
     JobSignal signal,
+    Connectors.ConnectorStore connectors,
     TimeProvider time,
     IOptions<JobOptions> options,
     ILogger<JobDispatcher> log) : BackgroundService
 {
     private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind);
     private readonly HashSet<long> _inFlight = [];
+    private readonly Dictionary<string, List<IJobHandler>> _byConnector = handlers.Where(h => h.Connector is not null)
+        .GroupBy(h => h.Connector!).ToDictionary(g => g.Key, g => g.ToList());
     private readonly Lock _gate = new();
     private readonly JobOptions _options = options.Value;
 
@@ -74,6 +77,7 @@ public sealed partial class JobDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
         var now = time.GetUtcNow();
+        await ParkJobsWaitingForConnectorsAsync(db, now, ct);
         int skip;
         lock (_gate) skip = _inFlight.Count;
         // Jobs someone is waiting for go first; the rest in the order they became due.
@@ -96,6 +100,39 @@ public sealed partial class JobDispatcher(
             }
         }
         return claimed;
+    }
+
+    /// <summary>
+    /// Jobs whose connector is not configured are not run one by one (each would only find that out and write it back):
+    /// all that are due are parked for a minute in one write, with one timeline line for each that was not waiting yet,
+    /// the same outcome as <see cref="AppApprovals.ApprovalJob"/>'s own check. Saving the connector wakes them.
+    /// </summary>
+    private async Task ParkJobsWaitingForConnectorsAsync(ConduitDb db, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var group in _byConnector)
+        {
+            if (await connectors.IsConfiguredAsync(db, group.Key, ct)) continue;
+            var kinds = group.Value.Select(h => h.Kind).ToList();
+            var kindsJson = System.Text.Json.JsonSerializer.Serialize(kinds);
+            var note = JobDbExtensions.WaitingFor(group.Key);
+            var target = group.Value[0].Target;
+            var at = now.ToUnixTimeMilliseconds();
+            var until = now + TimeSpan.FromMinutes(1);
+            await db.WriteAsync(async (db, c) =>
+            {
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO timeline (RequestId, At, "From", "To", Actor, Detail)
+                    SELECT RequestId, {at}, NULL, NULL, {target}, {note} FROM jobs
+                    WHERE State = 'Pending' AND RunAt <= {at} AND RequestId IS NOT NULL
+                      AND Kind IN (SELECT value FROM json_each({kindsJson})) AND (LastError IS NULL OR LastError <> {note})
+                    """, c);
+                await db.Jobs.Where(j => j.State == JobState.Pending && j.RunAt <= now && kinds.Contains(j.Kind))
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(j => j.RunAt, until)
+                        .SetProperty(j => j.Attempts, 0)
+                        .SetProperty(j => j.LastError, note), c);
+            }, ct);
+        }
     }
 
     private async Task RunOneAsync(Job job, SemaphoreSlim slots, CancellationToken stoppingToken)

@@ -29,6 +29,10 @@ public interface IJobHandler
     /// <summary>A short name of the system the job calls, for the timeline ("ServiceNow", "UEM", "Slack").</summary>
     string Target { get; }
 
+    /// <summary>The connector the job calls (ConnectorKinds), or null. While it is not configured the dispatcher parks
+    /// these jobs in bulk instead of running them one by one.</summary>
+    string? Connector => null;
+
     Task<JobResult> RunAsync(Job job, IServiceProvider scope, CancellationToken ct);
 
     /// <summary>Stages, in the dispatcher's transaction, what a dead job means for its request (usually → Error).</summary>

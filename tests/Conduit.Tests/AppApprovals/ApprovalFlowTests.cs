@@ -95,6 +95,13 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
             r => r["timeline"]!.AsArray().Any(t => t!["detail"]!.ToString().StartsWith("waiting for the servicenow connector")), null, "a waiting note");
         Assert.Equal("Submitted", waiting["status"]!.ToString()); // not Error: nothing failed, and no attempt was used up
 
+        // Later requests are parked too, and a parked request gets its note once, not once per look.
+        var later = await hub.SubmitAcceptedAsync(Requests.For(_uem, deviceId: 2));
+        await Eventually.GetAsync(() => hub.GetRequestAsync(later),
+            r => r["timeline"]!.AsArray().Any(t => t!["detail"]!.ToString().StartsWith("waiting for the servicenow connector")), null, "a waiting note");
+        var first = await hub.GetRequestAsync(id);
+        Assert.Single(first["timeline"]!.AsArray(), t => t!["detail"]!.ToString().StartsWith("waiting for the servicenow connector"));
+
         await hub.ConfigureConnectorsAsync(_uem, _serviceNow);
         // The job would look again after a minute; saving the connector wakes it now.
         await hub.WaitForStatusAsync(id, "PendingApproval", TimeSpan.FromSeconds(10));

@@ -10,7 +10,7 @@ namespace Conduit.Tests.Unit;
 public sealed class RetryTests
 {
     private static JobDispatcher Dispatcher(JobOptions options) =>
-        new(null!, [], new JobSignal(), TimeProvider.System, Options.Create(options), NullLogger<JobDispatcher>.Instance);
+        new(null!, [], new JobSignal(), null!, TimeProvider.System, Options.Create(options), NullLogger<JobDispatcher>.Instance);
 
     [Fact]
     public void Backoff_doubles_with_jitter_and_stays_under_the_cap()
