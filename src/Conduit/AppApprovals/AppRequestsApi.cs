@@ -61,7 +61,7 @@ public static class AppRequestsApi
         {
             await db.WriteAsync(async (db, c) =>
             {
-                db.AppRequests.Add(request);
+                db.InsertAppRequest(request);
                 db.AddTimeline(id, now, null, AppRequestStatus.Submitted, "intake", submitted);
                 db.EnqueueJob(JobKinds.CreateTicket, id, now, now);
                 await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Submitted, now, c);

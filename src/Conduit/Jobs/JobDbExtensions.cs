@@ -5,11 +5,13 @@ namespace Conduit.Jobs;
 
 public static class JobDbExtensions
 {
-    /// <summary>Stages a new job in the current unit of work; it commits with the caller's state change.</summary>
+    /// <summary>Writes a new job in the current write (<see cref="WriteGate"/>); it commits with the caller's state change.</summary>
     public static Job EnqueueJob(this ConduitDb db, string kind, Guid? requestId, DateTimeOffset runAt, DateTimeOffset now, string? payload = null)
     {
         var job = new Job { Kind = kind, RequestId = requestId, RunAt = runAt, CreatedAt = now, Payload = payload, State = JobState.Pending };
-        db.Jobs.Add(job);
+        job.Id = (long)Prepared.Scalar(db,
+            "INSERT INTO jobs (Kind, RequestId, Payload, State, RunAt, Attempts, LastError, CreatedAt) VALUES ($0, $1, $2, $3, $4, 0, NULL, $5) RETURNING Id",
+            kind, requestId is { } id ? Prepared.Text(id) : null, payload, nameof(JobState.Pending), Prepared.Millis(runAt), Prepared.Millis(now))!;
         return job;
     }
 
@@ -26,7 +28,7 @@ public static class JobDbExtensions
 
     /// <summary>Deletes the finished job; call inside the transaction that commits the job's effects.</summary>
     public static Task<int> CompleteJobAsync(this ConduitDb db, Job job, CancellationToken ct) =>
-        db.Jobs.Where(j => j.Id == job.Id).ExecuteDeleteAsync(ct);
+        Task.FromResult(Prepared.Execute(db, "DELETE FROM jobs WHERE Id = $0", job.Id));
 }
 
 /// <summary>Wakes the dispatcher when this node has just committed new work, so it need not wait for the next poll.</summary>

@@ -77,7 +77,7 @@ public sealed partial class JobDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
         var now = time.GetUtcNow();
-        await ParkJobsWaitingForConnectorsAsync(db, now, ct);
+        var parked = await ParkJobsWaitingForConnectorsAsync(db, now, ct);
         int skip;
         lock (_gate) skip = _inFlight.Count;
         // Jobs someone is waiting for go first; the rest in the order they became due.
@@ -86,7 +86,7 @@ public sealed partial class JobDispatcher(
             ? []
             : await db.Jobs.AsNoTracking().Where(j => urgentIds.Contains(j.Id) && j.State == JobState.Pending).ToListAsync(ct);
         var candidates = await db.Jobs.AsNoTracking()
-            .Where(j => j.State == JobState.Pending && j.RunAt <= now)
+            .Where(j => j.State == JobState.Pending && j.RunAt <= now && !parked.Contains(j.Kind))
             .OrderBy(j => j.RunAt).ThenBy(j => j.Id)
             .Take(max + skip)
             .ToListAsync(ct);
@@ -104,15 +104,17 @@ public sealed partial class JobDispatcher(
 
     /// <summary>
     /// Jobs whose connector is not configured are not run one by one (each would only find that out and write it back):
-    /// all that are due are parked for a minute in one write, with one timeline line for each that was not waiting yet,
+    /// their kinds are left out of this round's claim, and all that are due are parked for a minute in one write, with one timeline line for each that was not waiting yet,
     /// the same outcome as <see cref="AppApprovals.ApprovalJob"/>'s own check. Saving the connector wakes them.
     /// </summary>
-    private async Task ParkJobsWaitingForConnectorsAsync(ConduitDb db, DateTimeOffset now, CancellationToken ct)
+    private async Task<List<string>> ParkJobsWaitingForConnectorsAsync(ConduitDb db, DateTimeOffset now, CancellationToken ct)
     {
+        var parked = new List<string>();
         foreach (var group in _byConnector)
         {
             if (await connectors.IsConfiguredAsync(db, group.Key, ct)) continue;
             var kinds = group.Value.Select(h => h.Kind).ToList();
+            parked.AddRange(kinds);
             var kindsJson = System.Text.Json.JsonSerializer.Serialize(kinds);
             var note = JobDbExtensions.WaitingFor(group.Key);
             var target = group.Value[0].Target;
@@ -133,6 +135,7 @@ public sealed partial class JobDispatcher(
                         .SetProperty(j => j.LastError, note), c);
             }, ct);
         }
+        return parked; // not claimed this time either: those that became due after the UPDATE wait for the next round
     }
 
     private async Task RunOneAsync(Job job, SemaphoreSlim slots, CancellationToken stoppingToken)
@@ -195,10 +198,8 @@ public sealed partial class JobDispatcher(
             switch (result)
             {
                 case JobResult.RunAgainResult again:
-                    await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
-                        .SetProperty(j => j.RunAt, again.At)
-                        .SetProperty(j => j.Attempts, 0)
-                        .SetProperty(j => j.LastError, again.Note), ct);
+                    Prepared.Execute(db, "UPDATE jobs SET RunAt = $0, Attempts = 0, LastError = $1 WHERE Id = $2",
+                        Prepared.Millis(again.At), again.Note, job.Id);
                     // Polling leaves a trace when what it saw changed, not every time it looked.
                     if (job.RequestId is { } polled && again.Note is not null && again.Note != job.LastError)
                     {
@@ -208,10 +209,8 @@ public sealed partial class JobDispatcher(
 
                 case JobResult.RetryResult retry when job.Attempts + 1 < _options.MaxAttempts:
                     var delay = BackoffDelay(job.Attempts + 1, retry.RetryAfter);
-                    await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
-                        .SetProperty(j => j.RunAt, now + delay)
-                        .SetProperty(j => j.Attempts, job.Attempts + 1)
-                        .SetProperty(j => j.LastError, retry.Reason), ct);
+                    Prepared.Execute(db, "UPDATE jobs SET RunAt = $0, Attempts = $1, LastError = $2 WHERE Id = $3",
+                        Prepared.Millis(now + delay), job.Attempts + 1, retry.Reason, job.Id);
                     if (job.RequestId is { } rid)
                     {
                         db.AddTimeline(rid, now, null, null, target,
