@@ -80,13 +80,13 @@ public static class ApprovalCallbackApi
             {
                 var moved = await lifecycle.MoveAsync(db, requestId, Undecided, to, $"ServiceNow ({decision.UpdatedBy})",
                     $"{decision.Status} by {decision.UpdatedBy}{(string.IsNullOrWhiteSpace(decision.Notes) ? "" : ": " + decision.Notes)}",
-                    now, c, s =>
-                    {
-                        s.SetProperty(r => r.Decision, decision.Status);
-                        s.SetProperty(r => r.DecidedBy, decision.UpdatedBy);
-                        s.SetProperty(r => r.DecisionNotes, decision.Notes);
-                        s.SetProperty(r => r.DecidedAt, decision.UpdatedAt ?? now);
-                    }, known: current.Status);
+                    now, c,
+                    [
+                        Lifecycle.Set(nameof(AppRequest.Decision), decision.Status),
+                        Lifecycle.Set(nameof(AppRequest.DecidedBy), decision.UpdatedBy),
+                        Lifecycle.Set(nameof(AppRequest.DecisionNotes), decision.Notes),
+                        Lifecycle.Set(nameof(AppRequest.DecidedAt), decision.UpdatedAt ?? now),
+                    ], known: current.Status);
                 if (moved is null) return false; // nothing staged: the empty transaction commits nothing
 
                 if (decision.Approved) install = db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);

@@ -23,7 +23,7 @@ public abstract class ApprovalJob(Lifecycle lifecycle, TimeProvider time) : IJob
         var now = time.GetUtcNow();
         var moved = await lifecycle.MoveAsync(db, id,
             [AppRequestStatus.Submitted, AppRequestStatus.PendingApproval, AppRequestStatus.Approved, AppRequestStatus.InstallCommandDispatched],
-            AppRequestStatus.Error, Target, reason, now, ct, s => s.SetProperty(r => r.ErrorReason, reason));
+            AppRequestStatus.Error, Target, reason, now, ct, [Lifecycle.Set(nameof(AppRequest.ErrorReason), reason)]);
         if (moved is not null)
         {
             await db.Jobs.Where(j => j.RequestId == id && j.Id != job.Id && j.Kind != JobKinds.NotifySlack).ExecuteDeleteAsync(ct);
@@ -84,11 +84,9 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
         {
             var now = Time.GetUtcNow();
             var moved = await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Submitted], AppRequestStatus.PendingApproval, Target,
-                $"ticket {label} created ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)", now, ct, s =>
-                {
-                    s.SetProperty(r => r.TicketNumber, ticket?.Number);
-                    s.SetProperty(r => r.TicketSysId, ticket?.SysId);
-                }, known: request.Status);
+                $"ticket {label} created ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)", now, ct,
+                [Lifecycle.Set(nameof(AppRequest.TicketNumber), ticket?.Number), Lifecycle.Set(nameof(AppRequest.TicketSysId), ticket?.SysId)],
+                known: request.Status);
             if (moved is null)
             {
                 // The decision overtook the ticket's answer (fast approvers, auto-approval): keep the ticket, add no transition.
@@ -164,11 +162,9 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
         {
             var now = Time.GetUtcNow();
             if (await Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.Approved], AppRequestStatus.InstallCommandDispatched, Target, detail, now, ct,
-                    s =>
-                    {
-                        s.SetProperty(r => r.AppType, appType);
-                        s.SetProperty(r => r.InstallAttempts, r => r.InstallAttempts + 1);
-                    }, known: request.Status) is not null)
+                    // The guard (still Approved, as read) makes the read count + 1 the stored count + 1.
+                    [Lifecycle.Set(nameof(AppRequest.AppType), appType), Lifecycle.Set(nameof(AppRequest.InstallAttempts), request.InstallAttempts + 1)],
+                    known: request.Status) is not null)
             {
                 db.EnqueueJob(JobKinds.PollInstall, request.Id, now + options.Value.InstallPollInterval, now);
                 signal.Notify();
@@ -198,7 +194,7 @@ public sealed class PollInstallJob(Lifecycle lifecycle, TimeProvider time, UemCl
         {
             return await CompleteAsync(db, job, db => Lifecycle.MoveAsync(db, request.Id, [AppRequestStatus.InstallCommandDispatched],
                 AppRequestStatus.Installed, Target, "the device reported the app installed", now, ct,
-                s => s.SetProperty(r => r.DeviceUuid, request.DeviceUuid), known: request.Status), ct);
+                [Lifecycle.Set(nameof(AppRequest.DeviceUuid), request.DeviceUuid)], known: request.Status), ct);
         }
         if (state.Value is { InstallFailed: true })
         {
