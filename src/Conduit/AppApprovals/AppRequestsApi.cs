@@ -57,13 +57,14 @@ public static class AppRequestsApi
             CreatedAt = now, UpdatedAt = now, DueDate = now + options.Value.ApprovalTimeout,
         };
         var submitted = $"{intake.UserName} asked for {intake.AppName} on device {intake.DeviceId}; due {request.DueDate:u}";
+        using var push = signal.AfterCommit();
         try
         {
             await db.WriteAsync(async (db, c) =>
             {
                 db.InsertAppRequest(request);
                 db.AddTimeline(id, now, null, AppRequestStatus.Submitted, "intake", submitted);
-                db.EnqueueJob(JobKinds.CreateTicket, id, now, now);
+                push.Add(db.EnqueueJob(JobKinds.CreateTicket, id, now, now));
                 await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Submitted, now, c);
             }, ct);
         }
@@ -74,7 +75,7 @@ public static class AppRequestsApi
             throw;
         }
 
-        signal.Notify();
+        push.Send(); // the ticket job goes to the dispatcher directly
         return TypedResults.Accepted($"/api/v1/app-requests/{id}", AppRequestSummary.From(id, request.Status));
     }
 

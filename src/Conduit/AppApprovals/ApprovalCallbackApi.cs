@@ -75,7 +75,7 @@ public static class ApprovalCallbackApi
             }
 
             var to = decision.Approved ? AppRequestStatus.Approved : AppRequestStatus.Rejected;
-            Jobs.Job? install = null;
+            using var push = signal.AfterCommit();
             var applied = await db.WriteAsync(async (db, c) =>
             {
                 var moved = await lifecycle.MoveAsync(db, requestId, Undecided, to, $"ServiceNow ({decision.UpdatedBy})",
@@ -89,13 +89,13 @@ public static class ApprovalCallbackApi
                     ], known: current.Status);
                 if (moved is null) return false; // nothing staged: the empty transaction commits nothing
 
-                if (decision.Approved) install = db.EnqueueJob(JobKinds.InstallApp, requestId, now, now);
+                if (decision.Approved) push.Add(db.EnqueueJob(JobKinds.InstallApp, requestId, now, now));
                 return true;
             }, ct);
             if (!applied) continue; // something else moved it in between: look again
-            // The user is waiting for this install: it runs before the queue's backlog.
-            if (install is not null) signal.NotifyUrgent(install.Id);
-            else signal.Notify();
+            // The user is waiting for this install: it goes to the dispatcher directly, before the queue's backlog.
+            push.Send();
+            if (!decision.Approved) signal.Notify();
             return Results.Ok(AppRequestSummary.From(requestId, to));
         }
         return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Request is changing", detail: "Retry the callback.");

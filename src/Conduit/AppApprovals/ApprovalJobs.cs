@@ -101,7 +101,7 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
 
 /// <summary>Approved → InstallCommandDispatched: exactly one install command per request.</summary>
 public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemClient uem, UemDeviceUuids deviceUuids, ConnectorStore connectors,
-    IOptions<AppApprovalOptions> options, JobSignal signal) : ApprovalJob(lifecycle, time)
+    IOptions<AppApprovalOptions> options) : ApprovalJob(lifecycle, time)
 {
     public override string Kind => JobKinds.InstallApp;
     public override string Target => "UEM";
@@ -166,8 +166,8 @@ public sealed class InstallAppJob(Lifecycle lifecycle, TimeProvider time, UemCli
                     [Lifecycle.Set(nameof(AppRequest.AppType), appType), Lifecycle.Set(nameof(AppRequest.InstallAttempts), request.InstallAttempts + 1)],
                     known: request.Status) is not null)
             {
+                // Due in InstallPollInterval: the dispatcher's regular look at the table finds it.
                 db.EnqueueJob(JobKinds.PollInstall, request.Id, now + options.Value.InstallPollInterval, now);
-                signal.Notify();
             }
         }, ct);
 }

@@ -31,27 +31,96 @@ public static class JobDbExtensions
         Task.FromResult(Prepared.Execute(db, "DELETE FROM jobs WHERE Id = $0", job.Id));
 }
 
-/// <summary>Wakes the dispatcher when this node has just committed new work, so it need not wait for the next poll.</summary>
+/// <summary>
+/// Hands work to this node's dispatcher. <see cref="Notify"/>: "look in the jobs table now" (new rows of any kind).
+/// <see cref="Reserve"/> + <see cref="Push"/>: a job this node just created and that is due now goes to the dispatcher
+/// directly, without a query: reserved inside the write that creates it (so the table poll never claims it: it runs
+/// exactly once, from here), pushed once that write has committed, forgotten if it did not. After a crash nothing is
+/// reserved any more and the table poll finds the row.
+/// </summary>
 public sealed class JobSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
-    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _urgent = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Job> _ready = new();
+    private readonly HashSet<long> _reserved = [];
+    private readonly Lock _gate = new();
+    private int _pollRequested = 1; // look once at start
 
-    /// <summary>A committed job someone is waiting for (an install after an approval): it runs before the backlog.</summary>
-    public void NotifyUrgent(long jobId)
+    /// <summary>Call inside the write that inserted <paramref name="job"/>.</summary>
+    public void Reserve(Job job)
     {
-        _urgent.Enqueue(jobId);
-        Notify();
+        lock (_gate) _reserved.Add(job.Id);
     }
 
-    public List<long> TakeUrgent(int max)
+    /// <summary>Call once the write that inserted <paramref name="job"/> has committed: it runs before the table's backlog.</summary>
+    public void Push(Job job)
     {
-        var ids = new List<long>();
-        while (ids.Count < max && _urgent.TryDequeue(out var id)) ids.Add(id);
-        return ids;
+        _ready.Enqueue(job);
+        Wake();
     }
 
+    /// <summary>Call when the write that reserved <paramref name="job"/> failed.</summary>
+    public void Forget(Job job)
+    {
+        lock (_gate) _reserved.Remove(job.Id);
+    }
+
+    internal bool IsReserved(long id)
+    {
+        lock (_gate) return _reserved.Contains(id);
+    }
+
+    internal int ReservedCount
+    {
+        get { lock (_gate) return _reserved.Count; }
+    }
+
+    /// <summary>Collects the jobs a write creates: <c>using var push = signal.AfterCommit();</c>, <c>push.Add(db.EnqueueJob(…))</c>
+    /// inside the write, <c>push.Send()</c> after it; a write that threw leaves them to be forgotten on Dispose.</summary>
+    public PushAfterCommit AfterCommit() => new(this);
+
+    public sealed class PushAfterCommit(JobSignal signal) : IDisposable
+    {
+        private readonly List<Job> _jobs = [];
+
+        public Job Add(Job job)
+        {
+            signal.Reserve(job);
+            _jobs.Add(job);
+            return job;
+        }
+
+        public void Send()
+        {
+            foreach (var job in _jobs) signal.Push(job);
+            _jobs.Clear();
+        }
+
+        public void Dispose()
+        {
+            foreach (var job in _jobs) signal.Forget(job);
+            _jobs.Clear();
+        }
+    }
+
+    /// <summary>The next pushed job; it stays reserved until <see cref="Done"/>.</summary>
+    internal bool TryTake(out Job job) => _ready.TryDequeue(out job!);
+
+    internal void Done(long id)
+    {
+        lock (_gate) _reserved.Remove(id);
+    }
+
+    /// <summary>New or changed rows in the jobs table: the dispatcher looks now rather than at its next poll.</summary>
     public void Notify()
+    {
+        Interlocked.Exchange(ref _pollRequested, 1);
+        Wake();
+    }
+
+    internal bool TakePollRequest() => Interlocked.Exchange(ref _pollRequested, 0) == 1;
+
+    private void Wake()
     {
         if (_signal.CurrentCount == 0)
         {

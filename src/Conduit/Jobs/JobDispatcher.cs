@@ -30,37 +30,63 @@ public sealed partial class JobDispatcher(
     {
         using var slots = new SemaphoreSlim(_options.Concurrency);
         var running = new List<Task>();
+        var nextPoll = time.GetUtcNow();
+        var backlog = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            List<Job> due;
-            try
-            {
-                due = await ClaimDueAsync(_options.Concurrency, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogPollFailed(ex);
-                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
+            var started = 0;
 
-            foreach (var job in due)
+            // Jobs this node just committed and pushed: no query needed, and they go before the table's backlog.
+            while (signal.TryTake(out var pushed))
             {
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (stoppingToken.IsCancellationRequested) break;
-                running.Add(RunOneAsync(job, slots, stoppingToken));
+                bool claimed;
+                lock (_gate) claimed = _inFlight.Add(pushed.Id);
+                if (!claimed)
+                {
+                    slots.Release(); // cannot happen while reservations hold; never run a job twice at once
+                    continue;
+                }
+                running.Add(RunOneAsync(pushed, slots, stoppingToken));
+                started++;
+            }
+
+            // The table: every PollInterval, when notified of new rows, and again at once while a look found a full batch.
+            if (signal.TakePollRequest() || backlog || time.GetUtcNow() >= nextPoll)
+            {
+                List<Job> due;
+                try
+                {
+                    due = await ClaimDueAsync(_options.Concurrency, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    LogPollFailed(ex);
+                    due = [];
+                }
+                nextPoll = time.GetUtcNow() + _options.PollInterval;
+                backlog = due.Count == _options.Concurrency;
+                foreach (var job in due)
+                {
+                    await slots.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (stoppingToken.IsCancellationRequested) break;
+                    running.Add(RunOneAsync(job, slots, stoppingToken));
+                    started++;
+                }
             }
             running.RemoveAll(t => t.IsCompleted);
 
-            if (due.Count == 0)
+            if (started == 0)
             {
+                var wait = nextPoll - time.GetUtcNow();
                 try
                 {
-                    await signal.WaitAsync(_options.PollInterval, stoppingToken);
+                    if (wait > TimeSpan.Zero) await signal.WaitAsync(wait, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -80,11 +106,7 @@ public sealed partial class JobDispatcher(
         var parked = await ParkJobsWaitingForConnectorsAsync(db, now, ct);
         int skip;
         lock (_gate) skip = _inFlight.Count;
-        // Jobs someone is waiting for go first; the rest in the order they became due.
-        var urgentIds = signal.TakeUrgent(max);
-        var urgent = urgentIds.Count == 0
-            ? []
-            : await db.Jobs.AsNoTracking().Where(j => urgentIds.Contains(j.Id) && j.State == JobState.Pending).ToListAsync(ct);
+        skip += signal.ReservedCount;
         var candidates = await db.Jobs.AsNoTracking()
             .Where(j => j.State == JobState.Pending && j.RunAt <= now && !parked.Contains(j.Kind))
             .OrderBy(j => j.RunAt).ThenBy(j => j.Id)
@@ -93,10 +115,11 @@ public sealed partial class JobDispatcher(
         var claimed = new List<Job>(Math.Min(max, candidates.Count));
         lock (_gate)
         {
-            foreach (var job in urgent.Concat(candidates))
+            foreach (var job in candidates)
             {
                 if (claimed.Count == max) break;
-                if (_inFlight.Add(job.Id)) claimed.Add(job);
+                // Reserved: pushed (or about to be) by the write that created it; it runs from there, exactly once.
+                if (!signal.IsReserved(job.Id) && _inFlight.Add(job.Id)) claimed.Add(job);
             }
         }
         return claimed;
@@ -183,6 +206,7 @@ public sealed partial class JobDispatcher(
         finally
         {
             lock (_gate) _inFlight.Remove(job.Id);
+            signal.Done(job.Id); // a pushed job's reservation ends once its outcome is stored
             slots.Release();
         }
     }

@@ -211,6 +211,20 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Jobs_handed_to_the_dispatcher_directly_and_found_by_its_table_poll_run_exactly_once()
+    {
+        // A 10 ms table poll races every pushed ticket job between its commit and the dispatcher taking it.
+        await using var hub = await HubAsync(configure: s => s["Conduit:Jobs:PollInterval"] = "00:00:00.010");
+        var ids = await Task.WhenAll(Enumerable.Range(1, 50).Select(d => hub.SubmitAcceptedAsync(Requests.For(_uem, deviceId: d))));
+
+        foreach (var id in ids) await hub.WaitForStatusAsync(id, "PendingApproval");
+        await Task.Delay(300);
+        var perRequest = _serviceNow.Tickets.GroupBy(t => t.UUemRequestId).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(ids.Length, perRequest.Count);
+        Assert.All(perRequest, kv => Assert.Equal(1, kv.Value));
+    }
+
+    [Fact]
     public async Task Duplicate_intake_with_the_same_RequestId_returns_the_existing_request()
     {
         await using var hub = await HubAsync();
