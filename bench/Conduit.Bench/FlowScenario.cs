@@ -22,9 +22,13 @@ public static class FlowScenario
     /// <summary>Warm-up flows use devices and users from here up, so they never meet the measured ones.</summary>
     private const int WarmUpOffset = 5_000_000;
 
-    /// <summary>Default: 15 s at the offered rate, at most 150 flows/s (so the warm-up itself always drains); smoke: 1 s.</summary>
+    /// <summary>The n-th measured rate uses devices and users from n·RateOffset up.</summary>
+    private const int RateOffset = 200_000;
+
+    /// <summary>Default: 30 s at the offered rate, at most 150 flows/s (so the warm-up itself always drains); smoke: 1 s.
+    /// Measured: after 15 s the hub still spent about a quarter of its CPU in the JIT (dotnet-counters), after 30 s little.</summary>
     private static (double Rate, TimeSpan Duration) WarmUp(BenchOptions options) =>
-        (Math.Min(options.Rate ?? 200, options.Smoke ? 10 : 150), TimeSpan.FromSeconds(options.WarmUpSeconds ?? (options.Smoke ? 1 : 15)));
+        (Math.Min(options.Rate ?? 200, options.Smoke ? 10 : 150), TimeSpan.FromSeconds(options.WarmUpSeconds ?? (options.Smoke ? 1 : 30)));
 
     public sealed record FlowRun(double Rate, long Offered, long Accepted, long Failed, int Installed, int Lost, int Duplicates,
         double Throughput, double E2eP50, double E2eP99, double CallbackP50, double CallbackP99, int CallbackSamples,
@@ -45,7 +49,7 @@ public static class FlowScenario
         var drain = TimeSpan.FromSeconds(options.Smoke ? 20 : 120);
         Report.Header("flow", $"{rate:0} flows/s offered for {duration.TotalSeconds:0} s, then up to {drain.TotalSeconds:0} s to drain " +
                               $"(less if nothing moves for {Stall.TotalSeconds:0} s)");
-        var run = await RunOnceAsync(rate, duration, drain, options, ct);
+        var run = (await RunOnHubAsync([rate], duration, drain, options, _ => { }, ct))[0];
         Details(run);
         Report.Summary(run.Line("flow"));
         if (!run.Passed) Report.Failure("flow", Why(run));
@@ -57,15 +61,12 @@ public static class FlowScenario
         double[] rates = options.Smoke ? [10, 20] : [50, 100, 200, 400, 800];
         var duration = options.Duration(10, 2);
         var drain = TimeSpan.FromSeconds(options.Smoke ? 15 : 120);
-        Report.Header("flow", $"sweep over {string.Join(", ", rates)} flows/s, {duration.TotalSeconds:0} s each (fresh hub per rate), up to {drain.TotalSeconds:0} s drain");
-        var runs = new List<FlowRun>();
-        foreach (var rate in rates)
+        Report.Header("flow", $"sweep over {string.Join(", ", rates)} flows/s, {duration.TotalSeconds:0} s each on one warmed-up hub, up to {drain.TotalSeconds:0} s drain after each");
+        var runs = await RunOnHubAsync(rates, duration, drain, options, run =>
         {
-            var run = await RunOnceAsync(rate, duration, drain, options, ct);
             Details(run);
-            Report.Detail(run.Line($"flow@{rate:0}"));
-            runs.Add(run);
-        }
+            Report.Detail(run.Line($"flow@{run.Rate:0}"));
+        }, ct);
         var chart = FlowChart.Write(runs);
         Report.Detail($"chart: {chart}");
         Report.Detail("offered | completed flows/s | intake→Installed p50 / p99 ms | callback→dispatch p50 / p99 ms | lost | dup");
@@ -103,7 +104,9 @@ public static class FlowScenario
         }
     }
 
-    public static async Task<FlowRun> RunOnceAsync(double rate, TimeSpan duration, TimeSpan drain, BenchOptions options, CancellationToken ct)
+    /// <summary>One hub and simulators, warmed up once; then each rate in turn, on its own devices, each drained before the next.</summary>
+    public static async Task<List<FlowRun>> RunOnHubAsync(double[] rates, TimeSpan duration, TimeSpan drain, BenchOptions options,
+        Action<FlowRun> done, CancellationToken ct)
     {
         var dataDir = HubProcess.NewDataDir("flow");
         await using var uem = new UemSimulator(new UemSimulatorOptions
@@ -139,59 +142,74 @@ public static class FlowScenario
                     () => $"  installs {uem.InstallCommands.Count,7}", ct);
                 await DrainAsync(admin, uem, serviceNow, warmAccepted.Count, drain, ct);
             }
-            var warmInstalls = uem.InstallCommands.Count;
-
-            var accepted = new ConcurrentDictionary<Guid, DateTimeOffset>();
-            var submit = Submit(accepted, 0);
-            var start = DateTimeOffset.UtcNow;
-            var cpuBefore = hub.CpuTime();
-            var benchCpuBefore = Environment.CpuUsage.TotalTime;
-            var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count - warmInstalls,7}", ct);
-
-            await DrainAsync(admin, uem, serviceNow, accepted.Count + warmInstalls, drain, ct);
-            var cpu = hub.CpuTime() - cpuBefore;
-            var benchCpu = Environment.CpuUsage.TotalTime - benchCpuBefore;
-            Report.Detail(hub.LogSummary);
-            var installed = await ListAsync(admin, "Installed", ct);
-            var others = new Dictionary<string, int>();
-            foreach (var s in OtherFinal.Concat(ActiveStatuses)) others[s] = (await ListAsync(admin, s, ct)).Count;
-            var warmLost = warmAccepted.Keys.Count(id => !installed.ContainsKey(id));
-
-            // End to end: from the moment the bench sent the request to the hub's Installed transition (same clock).
-            var e2e = new Samples();
-            var lastInstalled = start;
-            foreach (var (id, row) in installed)
+            var runs = new List<FlowRun>();
+            for (var r = 0; r < rates.Length; r++)
             {
-                if (!accepted.TryGetValue(id, out var sentAt)) continue;
-                e2e.Add((row.UpdatedAt - sentAt).TotalMilliseconds);
-                if (row.UpdatedAt > lastInstalled) lastInstalled = row.UpdatedAt;
+                var run = await MeasureAsync(rates[r], (r + 1) * RateOffset, warmAccepted);
+                done(run);
+                runs.Add(run);
             }
-            var lost = accepted.Keys.Count(id => !installed.ContainsKey(id)) + warmLost;
+            return runs;
 
-            // Exactly once: counted from what the UEM simulator received (warm-up included), cross-checked with its per-pair counters.
-            var commands = uem.InstallCommands;
-            var byPair = commands.GroupBy(c => (c.DeviceId, c.AppId)).ToDictionary(g => g.Key, g => g.ToList());
-            var duplicates = Math.Max(byPair.Count(kv => kv.Value.Count > 1), byPair.Keys.Count(k => uem.InstallCount(k.AppId, k.DeviceId) > 1));
-
-            // Callback → dispatch: the ticket's decision time (set just before the simulator POSTs the callback, so the
-            // callback's own round trip is included) to the first install command UEM received for that device.
-            var callback = new Samples();
-            foreach (var ticket in serviceNow.Tickets.Where(t => t.Approval == "approved" && t.UUemDeviceId < WarmUpOffset))
+            async Task<FlowRun> MeasureAsync(double rate, int offset, ConcurrentDictionary<Guid, DateTimeOffset> warmAccepted)
             {
-                if (byPair.TryGetValue(((int)ticket.UUemDeviceId, 101), out var cmds))
+                var installsBefore = uem.InstallCommands.Count;
+                var first = offset == RateOffset;
+
+                var accepted = new ConcurrentDictionary<Guid, DateTimeOffset>();
+                var submit = Submit(accepted, offset);
+                var start = DateTimeOffset.UtcNow;
+                var cpuBefore = hub.CpuTime();
+                var benchCpuBefore = Environment.CpuUsage.TotalTime;
+                var load = await LoadGen.FixedRateAsync(rate, duration, submit, $"flow {rate:0}/s", () => $"  installs {uem.InstallCommands.Count - installsBefore,7}", ct);
+
+                await DrainAsync(admin, uem, serviceNow, accepted.Count + installsBefore, drain, ct);
+                var cpu = hub.CpuTime() - cpuBefore;
+                var benchCpu = Environment.CpuUsage.TotalTime - benchCpuBefore;
+                Report.Detail(hub.LogSummary);
+                var installed = await ListAsync(admin, "Installed", ct);
+                var others = new Dictionary<string, int>();
+                foreach (var s in OtherFinal.Concat(ActiveStatuses)) others[s] = (await ListAsync(admin, s, ct)).Count;
+                var warmLost = first ? warmAccepted.Keys.Count(id => !installed.ContainsKey(id)) : 0;
+
+                // End to end: from the moment the bench sent the request to the hub's Installed transition (same clock).
+                var e2e = new Samples();
+                var lastInstalled = start;
+                foreach (var (id, row) in installed)
                 {
-                    callback.Add((cmds.Min(c => c.At) - ticket.UpdatedAt).TotalMilliseconds);
+                    if (!accepted.TryGetValue(id, out var sentAt)) continue;
+                    e2e.Add((row.UpdatedAt - sentAt).TotalMilliseconds);
+                    if (row.UpdatedAt > lastInstalled) lastInstalled = row.UpdatedAt;
                 }
+                var lost = accepted.Keys.Count(id => !installed.ContainsKey(id)) + warmLost;
+
+                // Exactly once: counted from what the UEM simulator received for this rate's devices (and, with the first rate, the
+                // warm-up's), cross-checked with its per-pair counters.
+                bool Mine(long device) => (device > offset && device < offset + RateOffset) || (first && device > WarmUpOffset);
+                var commands = uem.InstallCommands.Where(c => Mine(c.DeviceId)).ToList();
+                var byPair = commands.GroupBy(c => (c.DeviceId, c.AppId)).ToDictionary(g => g.Key, g => g.ToList());
+                var duplicates = Math.Max(byPair.Count(kv => kv.Value.Count > 1), byPair.Keys.Count(k => uem.InstallCount(k.AppId, k.DeviceId) > 1));
+
+                // Callback → dispatch: the ticket's decision time (set just before the simulator POSTs the callback, so the
+                // callback's own round trip is included) to the first install command UEM received for that device.
+                var callback = new Samples();
+                foreach (var ticket in serviceNow.Tickets.Where(t => t.Approval == "approved" && t.UUemDeviceId > offset && t.UUemDeviceId < offset + RateOffset))
+                {
+                    if (byPair.TryGetValue(((int)ticket.UUemDeviceId, 101), out var cmds))
+                    {
+                        callback.Add((cmds.Min(c => c.At) - ticket.UpdatedAt).TotalMilliseconds);
+                    }
+                }
+                var e2eSorted = e2e.Sorted();
+                var cbSorted = callback.Sorted();
+                var span = (lastInstalled - start).TotalSeconds;
+                return new FlowRun(rate, load.Ok + load.Failed, accepted.Count, load.Failed, e2e.Count, lost, duplicates,
+                    span > 0 ? e2e.Count / span : 0,
+                    Samples.Percentile(e2eSorted, 50), Samples.Percentile(e2eSorted, 99),
+                    Samples.Percentile(cbSorted, 50), Samples.Percentile(cbSorted, 99), cbSorted.Length,
+                    others, load.FirstFailure, cpu.TotalMilliseconds / Math.Max(1, e2e.Count), benchCpu.TotalMilliseconds / Math.Max(1, e2e.Count),
+                    warmAccepted.Count);
             }
-            var e2eSorted = e2e.Sorted();
-            var cbSorted = callback.Sorted();
-            var span = (lastInstalled - start).TotalSeconds;
-            return new FlowRun(rate, load.Ok + load.Failed, accepted.Count, load.Failed, e2e.Count, lost, duplicates,
-                span > 0 ? e2e.Count / span : 0,
-                Samples.Percentile(e2eSorted, 50), Samples.Percentile(e2eSorted, 99),
-                Samples.Percentile(cbSorted, 50), Samples.Percentile(cbSorted, 99), cbSorted.Length,
-                others, load.FirstFailure, cpu.TotalMilliseconds / Math.Max(1, e2e.Count), benchCpu.TotalMilliseconds / Math.Max(1, e2e.Count),
-                warmAccepted.Count);
 
             Operation Submit(ConcurrentDictionary<Guid, DateTimeOffset> into, int offset) => async (i, token) =>
             {
