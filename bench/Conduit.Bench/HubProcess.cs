@@ -189,6 +189,16 @@ public sealed class HubProcess : IAsyncDisposable
     }
 
     /// <summary>CPU time (user + system) the hub has used so far, from /proc/&lt;pid&gt;/stat.</summary>
+    /// <summary>Bytes the hub process has caused to be written to storage so far (/proc/&lt;pid&gt;/io, write_bytes).</summary>
+    public long BytesWritten()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/io"))
+        {
+            if (line.StartsWith("write_bytes:", StringComparison.Ordinal)) return long.Parse(line["write_bytes:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
     public TimeSpan CpuTime()
     {
         var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
