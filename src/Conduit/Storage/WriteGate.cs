@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -25,7 +24,9 @@ public static class WriteGate
     /// <summary>At most this many writes share a transaction.</summary>
     public const int MaxBatch = 128;
 
-    private static readonly ConcurrentDictionary<string, GroupWriter> Writers = new();
+    // One writer per context configuration, i.e. per host and database (the options hold the host's services: a writer
+    // must not outlive its host's logging, and a restarted host in the same process gets a new one).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDbContextOptions, GroupWriter> Writers = [];
     private static readonly AsyncLocal<bool> InsideWrite = new();
 
     /// <summary>
@@ -38,7 +39,7 @@ public static class WriteGate
     {
         if (InsideWrite.Value) throw new InvalidOperationException("WriteAsync was called from inside a write: use the ConduitDb the write was given.");
         var options = db.GetService<IDbContextOptions>();
-        var writer = Writers.GetOrAdd(db.Database.GetConnectionString() ?? "", static (_, o) => new GroupWriter((DbContextOptions<ConduitDb>)o), options);
+        var writer = Writers.GetValue(options, static o => new GroupWriter((DbContextOptions<ConduitDb>)o));
         var op = new WriteOp<T>(work, ct);
         writer.Enqueue(op);
         return op.Task;
@@ -53,7 +54,7 @@ public static class WriteGate
 
     /// <summary>How many groups and writes the writer of <paramref name="db"/>'s database has committed (tests, diagnostics).</summary>
     public static (long Groups, long Writes) Committed(ConduitDb db) =>
-        Writers.TryGetValue(db.Database.GetConnectionString() ?? "", out var w) ? (Interlocked.Read(ref w.Groups), Interlocked.Read(ref w.Writes)) : (0, 0);
+        Writers.TryGetValue(db.GetService<IDbContextOptions>(), out var w) ? (Interlocked.Read(ref w.Groups), Interlocked.Read(ref w.Writes)) : (0, 0);
 
     private abstract class WriteOp(CancellationToken ct)
     {
