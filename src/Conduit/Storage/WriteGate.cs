@@ -121,8 +121,7 @@ public static class WriteGate
                     }
                     catch (OperationCanceledException)
                     {
-                        await db.DisposeAsync();
-                        db = null;
+                        db = await CloseAsync(db);
                     }
                 }
                 await reader.WaitToReadAsync();
@@ -144,10 +143,23 @@ public static class WriteGate
                 {
                     // The transaction did not commit (or could not begin): nothing of this group was stored.
                     foreach (var op in group) op.Fail(ex);
-                    if (db is not null) await db.DisposeAsync();
-                    db = null;
+                    db = await CloseAsync(db);
                 }
             }
+        }
+
+        /// <summary>Lets the connection go; a broken one may throw on the way out, which must not stop the writer.</summary>
+        private static async Task<ConduitDb?> CloseAsync(ConduitDb? db)
+        {
+            try
+            {
+                if (db is not null) await db.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // The next write opens a new connection.
+            }
+            return null;
         }
 
         private async Task<ConduitDb> OpenAsync()
