@@ -35,7 +35,9 @@ public sealed class ConduitDb(DbContextOptions<ConduitDb> options) : DbContext(o
             e.HasKey(r => r.Id);
             e.HasIndex(r => r.ActiveKey).IsUnique();
             e.HasIndex(r => new { r.Status, r.CreatedAt });
-            e.HasIndex(r => new { r.Status, r.DueDate }); // the expiry sweep
+            // The expiry sweep's index holds only undecided requests: a decided or expired request leaves it (one delete)
+            // instead of moving to another status's range of it (a delete and an insert on another page).
+            e.HasIndex(r => r.DueDate, "IX_app_requests_DueDate_Undecided").HasFilter("\"Status\" IN ('Submitted', 'PendingApproval')");
             e.HasIndex(r => r.CreatedAt);
             e.HasIndex(r => new { r.UserId, r.CreatedAt });
             e.HasIndex(r => new { r.DeviceId, r.CreatedAt });

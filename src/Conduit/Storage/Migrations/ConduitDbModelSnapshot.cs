@@ -145,9 +145,10 @@ namespace Conduit.Storage.Migrations
 
                     b.HasIndex("Status", "CreatedAt");
 
-                    b.HasIndex("Status", "DueDate");
-
                     b.HasIndex("UserId", "CreatedAt");
+
+                    b.HasIndex(new[] { "DueDate" }, "IX_app_requests_DueDate_Undecided")
+                        .HasFilter("\"Status\" IN ('Submitted', 'PendingApproval')");
 
                     b.ToTable("app_requests", (string)null);
                 });
