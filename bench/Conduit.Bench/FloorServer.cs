@@ -79,7 +79,7 @@ public sealed class FloorServer : IAsyncDisposable
         await connection.OpenAsync();
         await using (var pragmas = connection.CreateCommand())
         {
-            pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
+            pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY;";
             await pragmas.ExecuteNonQueryAsync();
         }
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();

@@ -90,9 +90,8 @@ public sealed class CreateTicketJob(Lifecycle lifecycle, TimeProvider time, Serv
             if (moved is null)
             {
                 // The decision overtook the ticket's answer (fast approvers, auto-approval): keep the ticket, add no transition.
-                await db.AppRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.TicketNumber, ticket?.Number)
-                    .SetProperty(r => r.TicketSysId, ticket?.SysId), ct);
+                Prepared.Execute(db, "UPDATE app_requests SET TicketNumber = $0, TicketSysId = $1 WHERE Id = $2",
+                    ticket?.Number, ticket?.SysId, Prepared.Text(request.Id));
                 db.AddTimeline(request.Id, now, null, null, Target, $"ticket {label} created ({result.StatusCode})");
             }
         }, ct);

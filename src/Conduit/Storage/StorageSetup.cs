@@ -83,7 +83,9 @@ public static class StorageSetup
             var handle = (connection as SqliteConnection)?.Handle;
             if (handle is not null && Applied.TryGetValue(handle, out _)) return;
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
+            // temp_store=MEMORY: the writer's per-write savepoints need a statement journal, which SQLite otherwise keeps in
+            // temporary files (an open, write and unlink each time, seen in the profile).
+            cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY;";
             cmd.ExecuteNonQuery();
             if (handle is not null) Applied.AddOrUpdate(handle, handle);
         }
