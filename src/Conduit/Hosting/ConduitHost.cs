@@ -105,6 +105,7 @@ public static class ConduitHost
         builder.Services.AddSingleton<JobSignal>();
         builder.Services.AddHostedService<JobDispatcher>();
         builder.Services.AddHostedService<ExpirySweeper>();
+        builder.Services.AddHostedService<WalCheckpointer>();
         return builder;
     }
 

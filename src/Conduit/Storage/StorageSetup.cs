@@ -22,6 +22,7 @@ public static class StorageSetup
         var sqlite = PrepareSqlite(connectionString);
         // Pooled: a context is reset and reused rather than built (with its options and services) for every request and job.
         builder.Services.AddDbContextPool<ConduitDb>(o => ConfigureSqlite(o, sqlite), poolSize: 256);
+        builder.Services.AddSingleton(new SqliteDatabase(sqlite));
         return builder;
     }
 

@@ -169,6 +169,8 @@ public static class WriteGate
             db.Database.AutoSavepointsEnabled = false;
             db.ChangeTracker.AutoDetectChangesEnabled = true;
             await db.Database.OpenConnectionAsync();
+            // Checkpoints are WalCheckpointer's work, off this connection's commits; this is only the safety net (~80 MB).
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=20000;");
             return db;
         }
 
