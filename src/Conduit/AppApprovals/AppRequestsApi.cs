@@ -81,7 +81,7 @@ public static class AppRequestsApi
 
     private static async Task<IResult?> ExistingOrConflictAsync(ConduitDb db, IntakeRequest intake, CancellationToken ct)
     {
-        if (intake.RequestId is { } rid && await StatusOf(db, rid, ct) is { } status)
+        if (intake.RequestId is { } rid && await Lifecycle.StatusOf(db, rid, ct) is { } status)
         {
             return TypedResults.Ok(AppRequestSummary.From(rid, status));
         }
@@ -96,10 +96,6 @@ public static class AppRequestsApi
     }
 
     // Compiled once: intake runs these on every request.
-    private static readonly Func<ConduitDb, Guid, CancellationToken, Task<AppRequestStatus?>> StatusOf =
-        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) =>
-            db.AppRequests.AsNoTracking().Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefault());
-
     private static readonly Func<ConduitDb, string, CancellationToken, Task<ActiveRequest?>> ActiveFor =
         EF.CompileAsyncQuery((ConduitDb db, string key, CancellationToken ct) =>
             db.AppRequests.AsNoTracking().Where(r => r.ActiveKey == key).Select(r => new ActiveRequest(r.Id, r.Status)).FirstOrDefault());

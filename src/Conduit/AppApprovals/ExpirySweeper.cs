@@ -16,8 +16,6 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
 {
     public const int BatchSize = 1000;
 
-    private sealed record DueRow(Guid Id, string Status);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -55,18 +53,16 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
             // Read and update inside the write turn: nothing else writes in between, so what is read is what moves.
             // Literal statuses, so that SQLite sees the partial index's condition (IX_app_requests_DueDate_Undecided) in the
             // query. No ORDER BY: every due row goes anyway, and sorting the whole backlog for each batch made the sweep quadratic.
-            var nowMs = now.ToUnixTimeMilliseconds();
-            var due = await db.Database.SqlQuery<DueRow>($"""
-                SELECT Id, Status FROM app_requests INDEXED BY IX_app_requests_DueDate_Undecided
-                WHERE Status IN ('Submitted', 'PendingApproval') AND DueDate <= {nowMs}
+            var at = Prepared.Millis(now);
+            var due = await db.Database.SqlQuery<Guid>($"""
+                SELECT Id AS Value FROM app_requests INDEXED BY IX_app_requests_DueDate_Undecided
+                WHERE Status IN ('Submitted', 'PendingApproval') AND DueDate <= {at}
                 LIMIT {BatchSize}
                 """).ToListAsync(c);
             if (due.Count == 0) return 0;
 
-            var ids = due.Select(u => u.Id).ToList();
             // One INSERT … SELECT for the batch's timeline entries (status before the update), instead of one tracked entity each.
-            var idsJson = System.Text.Json.JsonSerializer.Serialize(ids.Select(id => id.ToString("D").ToUpperInvariant()));
-            var at = now.ToUnixTimeMilliseconds();
+            var idsJson = System.Text.Json.JsonSerializer.Serialize(due.Select(Prepared.Text));
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO timeline (RequestId, At, "From", "To", Actor, Detail)
                 SELECT Id, {at}, Status, 'Expired', 'hub', 'no decision by the due date'
@@ -80,7 +76,7 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
                 UPDATE app_requests SET Status = 'Expired', UpdatedAt = {at}, ActiveKey = NULL
                 WHERE Id IN (SELECT value FROM json_each({idsJson}))
                 """, c);
-            foreach (var u in due) await lifecycle.QueueNotificationAsync(db, u.Id, AppRequestStatus.Expired, now, c);
+            foreach (var id in due) await lifecycle.QueueNotificationAsync(db, id, AppRequestStatus.Expired, now, c);
             // An undelivered ticket creation must not run after expiry.
             await db.Database.ExecuteSqlAsync($"""
                 DELETE FROM jobs WHERE Kind = {JobKinds.CreateTicket} AND RequestId IN (SELECT value FROM json_each({idsJson}))

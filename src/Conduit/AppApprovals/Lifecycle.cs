@@ -64,8 +64,10 @@ public sealed class Lifecycle(ConnectorStore connectors)
 
     public static Column Set(string column, DateTimeOffset? value) => new(column, value is { } v ? Prepared.Millis(v) : null);
 
-    private static readonly Func<ConduitDb, Guid, CancellationToken, Task<AppRequestStatus?>> StatusOf =
-        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) => db.AppRequests.Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefault());
+    /// <summary>A request's status, or null when there is no such request (compiled once: transitions and intake use it).</summary>
+    internal static readonly Func<ConduitDb, Guid, CancellationToken, Task<AppRequestStatus?>> StatusOf =
+        EF.CompileAsyncQuery((ConduitDb db, Guid id, CancellationToken ct) =>
+            db.AppRequests.AsNoTracking().Where(r => r.Id == id).Select(r => (AppRequestStatus?)r.Status).FirstOrDefault());
 
     /// <summary>Queues the Slack message for a transition when a Slack connector is configured.</summary>
     public async Task QueueNotificationAsync(ConduitDb db, Guid id, AppRequestStatus to, DateTimeOffset now, CancellationToken ct)

@@ -33,7 +33,7 @@ public static class JobDbExtensions
 
 /// <summary>
 /// Hands work to this node's dispatcher. <see cref="Notify"/>: "look in the jobs table now" (new rows of any kind).
-/// <see cref="Reserve"/> + <see cref="Push"/>: a job this node just created and that is due now goes to the dispatcher
+/// <see cref="AfterCommit"/>: a job this node just created and that is due now goes to the dispatcher
 /// directly, without a query: reserved inside the write that creates it (so the table poll never claims it: it runs
 /// exactly once, from here), pushed once that write has committed, forgotten if it did not. After a crash nothing is
 /// reserved any more and the table poll finds the row.
@@ -46,21 +46,21 @@ public sealed class JobSignal
     private readonly Lock _gate = new();
     private int _pollRequested = 1; // look once at start
 
-    /// <summary>Call inside the write that inserted <paramref name="job"/>.</summary>
-    public void Reserve(Job job)
+    /// <summary>Inside the write that inserted <paramref name="job"/> (through <see cref="PushAfterCommit.Add"/>).</summary>
+    private void Reserve(Job job)
     {
         lock (_gate) _reserved.Add(job.Id);
     }
 
-    /// <summary>Call once the write that inserted <paramref name="job"/> has committed: it runs before the table's backlog.</summary>
-    public void Push(Job job)
+    /// <summary>Once the write that inserted <paramref name="job"/> has committed: it runs before the table's backlog.</summary>
+    private void Push(Job job)
     {
         _ready.Enqueue(job);
         Wake();
     }
 
-    /// <summary>Call when the write that reserved <paramref name="job"/> failed.</summary>
-    public void Forget(Job job)
+    /// <summary>When the write that reserved <paramref name="job"/> failed.</summary>
+    private void Forget(Job job)
     {
         lock (_gate) _reserved.Remove(job.Id);
     }

@@ -23,10 +23,12 @@ public sealed partial class WalCheckpointer(SqliteDatabase database, ILogger<Wal
             {
                 try
                 {
-                    if (connection.State != System.Data.ConnectionState.Open) await connection.OpenAsync(stoppingToken);
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA wal_checkpoint(PASSIVE);";
-                    await command.ExecuteNonQueryAsync(stoppingToken);
+                    if (connection.State != System.Data.ConnectionState.Open)
+                    {
+                        await connection.OpenAsync(stoppingToken);
+                        await Execute("PRAGMA busy_timeout=5000;");
+                    }
+                    await Execute("PRAGMA wal_checkpoint(PASSIVE);");
                 }
                 catch (SqliteException ex)
                 {
@@ -37,6 +39,13 @@ public sealed partial class WalCheckpointer(SqliteDatabase database, ILogger<Wal
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+
+        async Task Execute(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(stoppingToken);
         }
     }
 
