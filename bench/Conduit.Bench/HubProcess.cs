@@ -8,7 +8,7 @@ using Conduit.Simulators;
 namespace Conduit.Bench;
 
 /// <summary>
-/// The hub as its own OS process: the Conduit.dll that the project reference copied beside the bench,
+/// The hub as its own OS process: the Conduit.dll that <see cref="HubBinary"/> chose (published, or the build output),
 /// run as `dotnet Conduit.dll serve --urls … --Key=Value…`, like tests/Conduit.Tests/Infrastructure/HubProcess.cs.
 /// </summary>
 public sealed class HubProcess : IAsyncDisposable
@@ -95,7 +95,7 @@ public sealed class HubProcess : IAsyncDisposable
     /// <summary>Extra environment variables for every hub process started from now on (--hub-env).</summary>
     public static IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
 
-    private static string ConduitDll => Path.Combine(AppContext.BaseDirectory, "Conduit.dll");
+    private static string ConduitDll => Path.Combine(HubBinary.Directory, "Conduit.dll");
 
     private static ProcessStartInfo Command(string verb, string dataDir, IEnumerable<KeyValuePair<string, string>> settings)
     {

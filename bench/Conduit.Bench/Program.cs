@@ -3,7 +3,7 @@ using Conduit.Bench;
 
 // conduit-bench: load driver for the hub. See docs/benchmarks.md.
 //   dotnet run -c Release --project bench/Conduit.Bench -- <intake|flow|scale|uem|all> [--duration s] [--concurrency n]
-//       [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]... [--hub-env NAME=VALUE]...
+//       [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]... [--hub-env NAME=VALUE]... [--hub published|build]
 // Exit codes: 0 every scenario passed its checks, 1 a scenario failed (or the hub did not start), 2 usage error.
 
 BenchOptions options;
@@ -14,7 +14,7 @@ try
 catch (UsageException ex)
 {
     Console.Error.WriteLine($"conduit-bench: {ex.Message}");
-    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|uem|all> [--duration s] [--concurrency n] [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE]");
+    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|uem|all> [--duration s] [--concurrency n] [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE] [--hub published|build]");
     return 2;
 }
 
@@ -43,6 +43,8 @@ Func<BenchOptions, CancellationToken, Task<bool>>[] scenarios = options.Scenario
     "uem" => [UemDatasetScenario.RunAsync],
     _ => [IntakeScenario.RunAsync, FlowScenario.RunAsync, ScaleScenario.RunAsync, UemDatasetScenario.RunAsync],
 };
+
+if (options.Scenario != "uem" && !await HubBinary.PrepareAsync(options.Hub, cancel.Token)) return 1;
 
 var failed = 0;
 var total = System.Diagnostics.Stopwatch.StartNew();
@@ -91,6 +93,9 @@ namespace Conduit.Bench
         public bool Keep { get; init; }
         public double? WarmUpSeconds { get; init; }
 
+        /// <summary>"published" (default: the hub as docs/operations.md deploys it, ReadyToRun) or "build" (the plain build output).</summary>
+        public string Hub { get; init; } = "published";
+
         /// <summary>Extra hub settings (--set Key=Value, repeatable), applied after the scenario's own.</summary>
         public IReadOnlyDictionary<string, string> HubSettings { get; init; } = new Dictionary<string, string>();
 
@@ -126,6 +131,9 @@ namespace Conduit.Bench
                     "--rows" => o with { Rows = (int)Positive(Value(), name) },
                     "--due" => o with { Due = (int)Positive(Value(), name) },
                     "--db" => o with { Db = Value().ToLowerInvariant() },
+                    "--hub" => Value().ToLowerInvariant() is var hub && hub is "published" or "build"
+                        ? o with { Hub = hub }
+                        : throw new UsageException("--hub must be published or build"),
                     "--sweep" => o with { Sweep = true },
                     "--smoke" => o with { Smoke = true },
                     "--keep" => o with { Keep = true },

@@ -9,12 +9,13 @@ namespace Conduit.Bench;
 /// them), statuses as their names, instants as Unix milliseconds, ActiveKey "user|device|app" while active, NULL once final.
 /// Layout over CreatedAt (oldest first, 400 days back to a minute ago):
 ///  - newest (created in the last 14 days): PendingApproval, not yet due (the hub schedules expiry by DueDate);
-///  - <c>due</c> rows spread evenly over the older ones: PendingApproval past their DueDate → the sweep's work;
+///  - <c>due</c> rows spread evenly over the older ones: PendingApproval, all due at one instant a few seconds after the
+///    seeding (<see cref="Seeded.DueAtMs"/>, <c>dueIn</c> after the commit), so that the sweep is timed on a running hub;
 ///  - the rest final: Installed 60 %, Rejected 20 %, Expired 10 %, Error 10 %.
 /// </summary>
 public static class Seeder
 {
-    public sealed record Seeded(int Rows, int Due, int Pending, long SeededAtMs, string[] SampleIds, string[] SampleUsers, TimeSpan Took);
+    public sealed record Seeded(int Rows, int Due, int Pending, long SeededAtMs, long DueAtMs, string[] SampleIds, string[] SampleUsers, TimeSpan Took);
 
     private static readonly string[] Final = ["Installed", "Installed", "Installed", "Installed", "Installed", "Installed", "Rejected", "Rejected", "Expired", "Error"];
     private static readonly (string Id, string Name, string Type, string Package, string Version)[] Apps =
@@ -25,7 +26,7 @@ public static class Seeder
         ("301", "Tableau Desktop", "Purchased", "{12345A78-40C1-2702-0000-000004000000}", "2024.2.0"),
     ];
 
-    public static Seeded Seed(string dataDir, int rows, int due, Action<string> progress)
+    public static Seeded Seed(string dataDir, int rows, int due, TimeSpan dueIn, Action<string> progress)
     {
         var clock = Stopwatch.StartNew();
         using var connection = new SqliteConnection(HubProcess.ConnectionString(dataDir) + ";Pooling=False");
@@ -36,11 +37,12 @@ public static class Seeder
         const long day = 86_400_000;
         var first = now - 400 * day;
         var span = now - 60_000 - first;
-        var recentFrom = now - 14 * day;
+        var recentFrom = now - 13 * day; // recent pending requests are a day or more from their due date: none falls due during the run
         var users = Math.Max(1, rows / 50);
         var olderRows = (int)((double)(recentFrom - first) / span * rows);
         if (due > olderRows) throw new ArgumentOutOfRangeException(nameof(due), due, $"at most {olderRows} of {rows} rows are old enough to be due");
         var stride = Math.Max(1, olderRows / Math.Max(1, due));
+        var notYet = now + 365 * day; // the due rows' DueDate until the end of the seeding (see below)
 
         using var tx = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
@@ -74,7 +76,7 @@ public static class Seeder
             var dueDate = created + 14 * day;
             string status;
             if (created >= recentFrom) { status = "PendingApproval"; pending++; }
-            else if (i % stride == 0 && dueSeeded < due) { status = "PendingApproval"; dueSeeded++; }
+            else if (i % stride == 0 && dueSeeded < due) { status = "PendingApproval"; dueSeeded++; dueDate = notYet; }
             else status = Final[i % Final.Length];
             var active = status == "PendingApproval";
             var decided = status is "Installed" or "Rejected";
@@ -109,10 +111,20 @@ public static class Seeder
             if (i % 50_000 == 0) progress($"seed: {i,9}/{rows} rows  {clock.Elapsed.TotalSeconds,5:0} s");
         }
         progress($"seed: {rows,9}/{rows} rows  {clock.Elapsed.TotalSeconds,5:0} s, committing");
+        // The due rows fall due together, dueIn from now: the hub starts and settles first, then sweeps them.
+        var dueAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)dueIn.TotalMilliseconds;
+        using (var setDue = connection.CreateCommand())
+        {
+            setDue.Transaction = tx;
+            setDue.CommandText = "UPDATE app_requests SET DueDate = $at WHERE Status = 'PendingApproval' AND DueDate = $notYet;";
+            setDue.Parameters.AddWithValue("$at", dueAt);
+            setDue.Parameters.AddWithValue("$notYet", notYet);
+            if (setDue.ExecuteNonQuery() != dueSeeded) throw new InvalidOperationException("the due rows did not all get their due date");
+        }
         tx.Commit();
         // Back to what the hub expects of the file: WAL (persistent). No ANALYZE: the hub's own files have no statistics either.
         Exec(connection, "PRAGMA journal_mode=WAL;");
-        return new Seeded(rows, dueSeeded, pending, now, [.. samples], [.. sampleUsers], clock.Elapsed);
+        return new Seeded(rows, dueSeeded, pending, now, dueAt, [.. samples], [.. sampleUsers], clock.Elapsed);
     }
 
     private static void Exec(SqliteConnection connection, string sql)

@@ -20,10 +20,12 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            int swept;
+            TimeSpan wait;
             try
             {
-                swept = await SweepOnceAsync(stoppingToken);
+                var swept = await SweepOnceAsync(stoppingToken);
+                // A full batch: more may be due, go on at once. Otherwise sleep until the next look.
+                wait = swept < BatchSize ? await UntilNextLookAsync(sweptSome: swept > 0, stoppingToken) : TimeSpan.Zero;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -32,11 +34,11 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
             catch (Exception ex)
             {
                 LogSweepFailed(ex);
-                swept = 0;
+                wait = options.Value.PollInterval;
             }
-            if (swept < BatchSize)
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(options.Value.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(wait, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -85,6 +87,26 @@ public sealed partial class ExpirySweeper(IServiceScopeFactory scopes, Lifecycle
         }, ct);
         if (expired > 0) LogExpired(expired);
         return settled;
+    }
+
+    /// <summary>How long to sleep: PollInterval, or less when the next undecided request falls due sooner, so that a
+    /// request expires at its due date rather than up to a PollInterval after it (one look at the first entry of the
+    /// expiry index).</summary>
+    internal async Task<TimeSpan> UntilNextLookAsync(bool sweptSome, CancellationToken ct)
+    {
+        var poll = options.Value.PollInterval;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ConduitDb>();
+        var next = await db.Database.SqlQuery<long?>($"""
+            SELECT MIN(DueDate) AS Value FROM app_requests INDEXED BY IX_app_requests_DueDate_Undecided
+            WHERE Status IN ('Submitted', 'PendingApproval')
+            """).SingleAsync(ct);
+        if (next is not { } due) return poll;
+        var wait = DateTimeOffset.FromUnixTimeMilliseconds(due) - time.GetUtcNow();
+        if (wait > TimeSpan.Zero) return wait < poll ? wait : poll;
+        // Already due: it fell due since the sweep looked, so look again at once — unless that sweep found nothing due
+        // at all, which should not be; then the interval, so that nothing can spin.
+        return sweptSome ? TimeSpan.FromMilliseconds(1) : poll;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Expired {Count} requests that had no decision by their due date")]

@@ -33,7 +33,10 @@ public sealed class ConduitDb(DbContextOptions<ConduitDb> options) : DbContext(o
         {
             e.ToTable("app_requests");
             e.HasKey(r => r.Id);
-            e.HasIndex(r => r.ActiveKey).IsUnique();
+            // One active request per user, device and app. Only active requests carry a key: finished ones (most of the table)
+            // stay out of the index, so finishing a request is one delete from it instead of a delete plus an insert among
+            // the NULLs, where packed pages split (the expiry sweep of a 100k backlog spent a fifth of its time there).
+            e.HasIndex(r => r.ActiveKey).IsUnique().HasFilter("\"ActiveKey\" IS NOT NULL");
             e.HasIndex(r => new { r.Status, r.CreatedAt });
             // The expiry sweep's index holds only undecided requests: a decided or expired request leaves it (one delete)
             // instead of moving to another status's range of it (a delete and an insert on another page).

@@ -135,7 +135,8 @@ namespace Conduit.Storage.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ActiveKey")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"ActiveKey\" IS NOT NULL");
 
                     b.HasIndex("CreatedAt");
 
