@@ -2,7 +2,7 @@ using System.Globalization;
 using Conduit.Bench;
 
 // conduit-bench: load driver for the hub. See docs/benchmarks.md.
-//   dotnet run -c Release --project bench/Conduit.Bench -- <intake|flow|scale|uem|all> [--duration s] [--concurrency n]
+//   dotnet run -c Release --project bench/Conduit.Bench -- <intake|flow|scale|uem|micro|all> [--duration s] [--concurrency n]
 //       [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite|postgres] [--rows n] [--due n] [--keep] [--set Key=Value]... [--hub-env NAME=VALUE]... [--hub published|build]
 // Exit codes: 0 every scenario passed its checks, 1 a scenario failed (or the hub did not start), 2 usage error.
 
@@ -14,7 +14,7 @@ try
 catch (UsageException ex)
 {
     Console.Error.WriteLine($"conduit-bench: {ex.Message}");
-    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|uem|all> [--duration s] [--concurrency n] [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE] [--hub published|build]");
+    Console.Error.WriteLine("usage: conduit-bench <intake|flow|scale|uem|micro|all> [--duration s] [--concurrency n] [--rate r] [--warmup s] [--sweep] [--smoke] [--db sqlite] [--rows n] [--due n] [--keep] [--set Key=Value] [--hub-env NAME=VALUE] [--hub published|build]");
     return 2;
 }
 
@@ -41,10 +41,11 @@ Func<BenchOptions, CancellationToken, Task<bool>>[] scenarios = options.Scenario
     "flow" => [FlowScenario.RunAsync],
     "scale" => [ScaleScenario.RunAsync],
     "uem" => [UemDatasetScenario.RunAsync],
-    _ => [IntakeScenario.RunAsync, FlowScenario.RunAsync, ScaleScenario.RunAsync, UemDatasetScenario.RunAsync],
+    "micro" => [MicroScenario.RunAsync],
+    _ => [IntakeScenario.RunAsync, FlowScenario.RunAsync, ScaleScenario.RunAsync, UemDatasetScenario.RunAsync, MicroScenario.RunAsync],
 };
 
-if (options.Scenario != "uem" && !await HubBinary.PrepareAsync(options.Hub, cancel.Token)) return 1;
+if (options.Scenario is not ("uem" or "micro") && !await HubBinary.PrepareAsync(options.Hub, cancel.Token)) return 1;
 
 var failed = 0;
 var total = System.Diagnostics.Stopwatch.StartNew();
@@ -116,7 +117,7 @@ namespace Conduit.Bench
         {
             if (args.Length == 0) throw new UsageException("a scenario is required");
             var scenario = args[0].ToLowerInvariant();
-            if (scenario is not ("intake" or "flow" or "scale" or "uem" or "all")) throw new UsageException($"unknown scenario '{args[0]}'");
+            if (scenario is not ("intake" or "flow" or "scale" or "uem" or "micro" or "all")) throw new UsageException($"unknown scenario '{args[0]}'");
             var o = new BenchOptions { Scenario = scenario };
             for (var i = 1; i < args.Length; i++)
             {
