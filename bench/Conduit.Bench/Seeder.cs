@@ -4,18 +4,18 @@ using Microsoft.Data.Sqlite;
 namespace Conduit.Bench;
 
 /// <summary>
-/// Bulk-seeds app_requests straight into a database that `conduit migrate` created, before the hub
+/// Bulk-seeds app_requests and their timelines straight into a database that `conduit migrate` created, before the hub
 /// starts. Columns follow src/Conduit/Storage/Migrations/*_Initial.cs: GUIDs as upper-case text (as EF Core writes
 /// them), statuses as their names, instants as Unix milliseconds, ActiveKey "user|device|app" while active, NULL once final.
 /// Layout over CreatedAt (oldest first, 400 days back to a minute ago):
-///  - newest (created in the last 14 days): PendingApproval, not yet due (the hub schedules expiry by DueDate);
+///  - newest (created in the last 13 days): PendingApproval, not yet due (the hub schedules expiry by DueDate);
 ///  - <c>due</c> rows spread evenly over the older ones: PendingApproval, all due at one instant a few seconds after the
 ///    seeding (<see cref="Seeded.DueAtMs"/>, <c>dueIn</c> after the commit), so that the sweep is timed on a running hub;
 ///  - the rest final: Installed 60 %, Rejected 20 %, Expired 10 %, Error 10 %.
 /// </summary>
 public static class Seeder
 {
-    public sealed record Seeded(int Rows, int Due, int Pending, long SeededAtMs, long DueAtMs, string[] SampleIds, string[] SampleUsers, TimeSpan Took);
+    public sealed record Seeded(int Rows, int Due, int Pending, long TimelineRows, long SeededAtMs, long DueAtMs, string[] SampleIds, string[] SampleUsers, TimeSpan Took);
 
     private static readonly string[] Final = ["Installed", "Installed", "Installed", "Installed", "Installed", "Installed", "Rejected", "Rejected", "Expired", "Error"];
     private static readonly (string Id, string Name, string Type, string Package, string Version)[] Apps =
@@ -63,6 +63,27 @@ public static class Seeder
         }
         insert.Prepare();
 
+        // Each request's timeline as the hub writes it along the way (AppRequestsApi, ApprovalJobs, Lifecycle): 3 entries
+        // for a request waiting for its decision, 4–6 for a finished one (~5.2 per request over the layout below).
+        using var timeline = connection.CreateCommand();
+        timeline.Transaction = tx;
+        timeline.CommandText = """INSERT INTO timeline (RequestId, At, "From", "To", Actor, Detail) VALUES ($rid, $at, $from, $to, $actor, $detail);""";
+        var t = new Dictionary<string, SqliteParameter>();
+        foreach (var name in new[] { "rid", "at", "from", "to", "actor", "detail" }) t[name] = timeline.Parameters.Add(new SqliteParameter("$" + name, null));
+        timeline.Prepare();
+        long timelineRows = 0;
+        void Line(string rid, long at, string? from, string? to, string actor, string detail)
+        {
+            t["rid"].Value = rid;
+            t["at"].Value = at;
+            t["from"].Value = (object?)from ?? DBNull.Value;
+            t["to"].Value = (object?)to ?? DBNull.Value;
+            t["actor"].Value = actor;
+            t["detail"].Value = detail;
+            timeline.ExecuteNonQuery();
+            timelineRows++;
+        }
+
         var samples = new List<string>();
         var sampleUsers = new List<string>();
         int dueSeeded = 0, pending = 0;
@@ -106,6 +127,27 @@ public static class Seeder
             p["attempts"].Value = status == "Installed" ? 1 : 0;
             p["error"].Value = status == "Error" ? "UEM reports the install failed (InstallCommandFailed)" : DBNull.Value;
             insert.ExecuteNonQuery();
+
+            var ticket = (string)p["ticket"].Value!;
+            Line(id, created, null, "Submitted", "intake", $"user{user} asked for {app.Name} on device {device}; due {DateTimeOffset.FromUnixTimeMilliseconds(created + 14 * day):u}");
+            Line(id, created + 800, "Submitted", "PendingApproval", "servicenow", $"ticket {ticket} created");
+            Line(id, created + 800, null, null, "servicenow", $"ticket {ticket} created (201)");
+            var decidedAt = created + 1_800_000;
+            switch (status)
+            {
+                case "Installed" or "Error":
+                    Line(id, decidedAt, "PendingApproval", "Approved", "ServiceNow (approver.admin)", "approved");
+                    Line(id, decidedAt + 500, "Approved", "InstallCommandDispatched", "uem", $"install command sent for app {app.Id} to device {device}");
+                    Line(id, decidedAt + 3_600_000, "InstallCommandDispatched", status, "uem",
+                        status == "Installed" ? "installed_status Installed" : "UEM reports the install failed (InstallCommandFailed)");
+                    break;
+                case "Rejected":
+                    Line(id, decidedAt, "PendingApproval", "Rejected", "ServiceNow (approver.admin)", "rejected");
+                    break;
+                case "Expired":
+                    Line(id, created + 14 * day, "PendingApproval", "Expired", "hub", "no decision by the due date");
+                    break;
+            }
             if (i % 997 == 0) samples.Add(id);
             if (i % 1009 == 0) sampleUsers.Add(user);
             if (i % 50_000 == 0) progress($"seed: {i,9}/{rows} rows  {clock.Elapsed.TotalSeconds,5:0} s");
@@ -124,7 +166,7 @@ public static class Seeder
         tx.Commit();
         // Back to what the hub expects of the file: WAL (persistent). No ANALYZE: the hub's own files have no statistics either.
         Exec(connection, "PRAGMA journal_mode=WAL;");
-        return new Seeded(rows, dueSeeded, pending, now, dueAt, [.. samples], [.. sampleUsers], clock.Elapsed);
+        return new Seeded(rows, dueSeeded, pending, timelineRows, now, dueAt, [.. samples], [.. sampleUsers], clock.Elapsed);
     }
 
     private static void Exec(SqliteConnection connection, string sql)

@@ -86,7 +86,11 @@ public static class StorageSetup
             using var cmd = connection.CreateCommand();
             // temp_store=MEMORY: the writer's per-write savepoints need a statement journal, which SQLite otherwise keeps in
             // temporary files (an open, write and unlink each time, seen in the profile).
-            cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY;";
+            // page_size=8192 takes effect only on a new, empty file (the first migration creates it with 8 KiB pages) and
+            // is ignored on an existing one: an expiry or transition rewrites a row's page and an entry in each of a few
+            // indexes, each page spread over the file; twice the rows per page meant ~23 % less CPU for the same sweep
+            // (docs/decisions.md).
+            cmd.CommandText = "PRAGMA page_size=8192; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000; PRAGMA temp_store=MEMORY;";
             cmd.ExecuteNonQuery();
             if (handle is not null) Applied.AddOrUpdate(handle, handle);
         }

@@ -50,6 +50,23 @@ public sealed class ConnectorActionsTests
     }
 
     [Fact]
+    public async Task A_429_from_Slack_despite_the_pacing_is_waited_out_and_the_message_still_sent()
+    {
+        // Slack allows one message at a time here while the hub's pacer lets three go at once: the second and third
+        // get 429 with Retry-After: 1, and must still arrive.
+        await using var slack = new SlackSimulator(new SlackSimulatorOptions { RateLimit = true, Burst = 1 });
+        await slack.StartAsync();
+        await using var hub = await TestHub.StartAsync();
+        await hub.ConfigureConnectorsAsync(null, null, slack);
+
+        var sends = Enumerable.Range(1, 3).Select(i => hub.Admin.PostAsJsonAsync("/api/v1/connectors/slack/actions/post-message", new { text = $"message {i}" }));
+        var responses = await Task.WhenAll(sends);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(3, slack.Messages.Count);
+    }
+
+    [Fact]
     public async Task ServiceNow_create_record_makes_an_incident_through_the_Table_API()
     {
         await using var sn = new ServiceNowSimulator();

@@ -8,6 +8,19 @@ namespace Conduit.Tests.Storage;
 public sealed class WalCheckpointTests
 {
     [Fact]
+    public async Task A_new_database_file_gets_8_KiB_pages_and_WAL()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await using var connection = new SqliteConnection($"Data Source={hub.DatabasePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size";
+        Assert.Equal(8192L, (long)(await command.ExecuteScalarAsync())!);
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task Accepted_requests_reach_the_database_file_within_moments()
     {
         await using var hub = await TestHub.StartAsync();
