@@ -43,7 +43,7 @@ public static class ConduitHost
         services.AddOptions<ConnectorOptions>().BindConfiguration("Conduit:Connectors");
 
         builder.AddStorage();
-        services.AddDataProtection().SetApplicationName("Conduit").PersistKeysToDbContext<ConduitDb>();
+        services.AddDataProtection().SetApplicationName("Conduit").PersistKeysToDbContext<ConduitDb>().ProtectKeysIfConfigured(builder.Configuration);
         builder.AddApiKeys();
         builder.AddOutboundClients();
         builder.AddAppApprovals();
