@@ -119,7 +119,8 @@ public static class Seeder
             p["created"].Value = created;
             p["updated"].Value = active ? created + 1_000 : Math.Min(created + 3_600_000, now);
             p["due"].Value = dueDate;
-            p["ticket"].Value = $"REQ{i + 1_000_000:D7}";
+            var ticket = $"REQ{i + 1_000_000:D7}";
+            p["ticket"].Value = ticket;
             p["sysId"].Value = id.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
             p["decision"].Value = decided ? (status == "Installed" ? "APPROVED" : "REJECTED") : DBNull.Value;
             p["decidedBy"].Value = decided ? "approver.admin" : DBNull.Value;
@@ -128,7 +129,6 @@ public static class Seeder
             p["error"].Value = status == "Error" ? "UEM reports the install failed (InstallCommandFailed)" : DBNull.Value;
             insert.ExecuteNonQuery();
 
-            var ticket = (string)p["ticket"].Value!;
             Line(id, created, null, "Submitted", "intake", $"user{user} asked for {app.Name} on device {device}; due {DateTimeOffset.FromUnixTimeMilliseconds(created + 14 * day):u}");
             Line(id, created + 800, "Submitted", "PendingApproval", "servicenow", $"ticket {ticket} created");
             Line(id, created + 800, null, null, "servicenow", $"ticket {ticket} created (201)");

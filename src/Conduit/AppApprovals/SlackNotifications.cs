@@ -31,7 +31,6 @@ public sealed class NotifySlackJob(SlackClient slack, ConnectorStore connectors,
 
             var (text, blocks) = Compose(request, status);
             var result = await slack.PostMessageAsync(settings, text, blocks, null, ct);
-            if (result.StatusCode == 429 && result.RetryAfter is { } ra) pacer.Pause(settings.WebhookUrl, time.GetUtcNow() + ra);
             if (!result.Success) return result.Retryable ? JobResult.Retry(result.FailureReason!, result.RetryAfter) : JobResult.Fail(result.FailureReason!);
             posted = $"message for {status} posted ({result.StatusCode}, {result.Elapsed.TotalMilliseconds:0} ms)";
         }

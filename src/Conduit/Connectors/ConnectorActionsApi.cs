@@ -53,11 +53,7 @@ public static partial class ConnectorActionsApi
             if (wait > TimeSpan.Zero) await Task.Delay(wait, time);
 
             var result = await slack.PostMessageAsync(settings, text ?? "", blocks, channel, CancellationToken.None);
-            if (result.StatusCode == 429 && result.RetryAfter is { } ra)
-            {
-                pacer.Pause(settings.WebhookUrl, time.GetUtcNow() + ra);
-                if (attempt < 3) continue;
-            }
+            if (result.StatusCode == 429 && result.RetryAfter is not null && attempt < 3) continue; // the client paused the webhook
             return result.Success ? Results.Ok(new { ok = true }) : Upstream(result, ConnectionChecks.Slack(result).Item2);
         }
     }

@@ -5,16 +5,19 @@ namespace Conduit.Connectors;
 
 /// <summary>Posts to a Slack incoming webhook (DESIGN §3.5). The webhook URL is a secret: it never appears in a
 /// failure reason or a log line.</summary>
-public sealed class SlackClient(HttpClient http, TimeProvider time, ConnectorHealth health)
+public sealed class SlackClient(HttpClient http, TimeProvider time, ConnectorHealth health, SlackPacer pacer)
 {
-    public Task<OutboundResult<bool>> PostMessageAsync(SlackSettings settings, string text, JsonArray? blocks, string? channel, CancellationToken ct)
+    /// <summary>Posts a message. A 429 pauses the webhook in <see cref="SlackPacer"/> for its Retry-After, whoever sent it.</summary>
+    public async Task<OutboundResult<bool>> PostMessageAsync(SlackSettings settings, string text, JsonArray? blocks, string? channel, CancellationToken ct)
     {
         var body = new JsonObject { ["text"] = text };
         if (blocks is not null) body["blocks"] = blocks;
         var target = channel ?? settings.DefaultChannel;
         if (!string.IsNullOrWhiteSpace(target)) body["channel"] = target;
         var request = new HttpRequestMessage(HttpMethod.Post, settings.WebhookUrl) { Content = JsonContent.Create(body) };
-        return SendAsync(request, ct);
+        var result = await SendAsync(request, ct);
+        if (result.StatusCode == 429 && result.RetryAfter is { } ra) pacer.Pause(settings.WebhookUrl, time.GetUtcNow() + ra);
+        return result;
     }
 
     /// <summary>Checks a webhook without posting anything: Slack rejects an empty message with 400 "no_text" when the

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Conduit.Simulators;
-using Conduit.Storage;
 using Conduit.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -52,9 +51,7 @@ public sealed class KeyRingCertificateTests
         }
 
         // Without it: the secrets cannot be decrypted, and the start says so.
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestHub.StartAsync(dataDir: dir));
-        var startup = failure as StartupException ?? failure.InnerException as StartupException;
-        Assert.NotNull(startup);
+        var startup = await TestHub.StartupFailureAsync(dataDir: dir);
         Assert.Contains("cannot be decrypted", startup.Message);
         Directory.Delete(dir, recursive: true);
     }
@@ -66,10 +63,7 @@ public sealed class KeyRingCertificateTests
     {
         var dir = Directory.CreateTempSubdirectory("conduit-keycert-").FullName;
         await File.WriteAllTextAsync(Path.Combine(dir, "garbage.pfx"), "not a certificate");
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() =>
-            TestHub.StartAsync(s => s["Conduit:DataProtection:CertificatePath"] = Path.Combine(dir, file), dataDir: dir));
-        var startup = failure as StartupException ?? failure.InnerException as StartupException;
-        Assert.NotNull(startup);
+        var startup = await TestHub.StartupFailureAsync(s => s["Conduit:DataProtection:CertificatePath"] = Path.Combine(dir, file), dir);
         Assert.Contains(expected, startup.Message);
         Assert.Contains("Conduit__DataProtection__CertificatePath", startup.Message);
         Directory.Delete(dir, recursive: true);

@@ -96,9 +96,7 @@ public sealed class SecretSafetyTests
             Assert.True(cmd.ExecuteNonQuery() > 0);
         }
 
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestHub.StartAsync(dataDir: dir));
-        var startup = failure as StartupException ?? failure.InnerException as StartupException;
-        Assert.NotNull(startup);
+        var startup = await TestHub.StartupFailureAsync(dataDir: dir);
         Assert.Contains("cannot be decrypted", startup.Message);
         Assert.Contains("key ring", startup.Message);
         Assert.Contains("DiscardUnreadableSecrets", startup.Message);

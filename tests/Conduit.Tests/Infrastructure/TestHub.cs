@@ -72,6 +72,15 @@ public sealed class TestHub : IAsyncDisposable
         return new TestHub(app, dataDir, new Uri(address), ownsDataDir);
     }
 
+    /// <summary>Starts a hub that must refuse to: the <see cref="Conduit.Storage.StartupException"/> it gave, thrown directly
+    /// or wrapped by the host; anything else fails the test.</summary>
+    public static async Task<Conduit.Storage.StartupException> StartupFailureAsync(Action<Dictionary<string, string?>>? configure = null, string? dataDir = null)
+    {
+        var failure = await Xunit.Assert.ThrowsAnyAsync<Exception>(() => StartAsync(configure, dataDir: dataDir));
+        return failure as Conduit.Storage.StartupException ?? failure.InnerException as Conduit.Storage.StartupException
+            ?? throw new Xunit.Sdk.XunitException($"Expected the start to fail with a StartupException, got {failure}");
+    }
+
     public HttpClient Client(string? key)
     {
         var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
